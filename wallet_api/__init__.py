@@ -1,0 +1,1 @@
+"""Anxin Wallet backend: FastAPI + SQLAlchemy. Knows nothing of its clients."""

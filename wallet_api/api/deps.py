@@ -1,0 +1,90 @@
+"""Typed dependencies: the database, settings, the current user, roles, idempotency keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from wallet_api.auth.models import AuthSession, User, UserRole
+from wallet_api.auth.secrets import Hasher
+from wallet_api.auth.tokens import decode_access
+from wallet_api.config import Settings
+from wallet_api.errors import Forbidden, NotAuthenticated, TokenInvalid
+from wallet_api.funding.bank import BankGateway
+from wallet_api.ledger.signing import JournalSigner
+
+
+def get_db(request: Request) -> sessionmaker[Session]:
+    return request.app.state.db
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_hasher(request: Request) -> Hasher:
+    return request.app.state.hasher
+
+
+def get_gateway(request: Request) -> BankGateway:
+    return request.app.state.bank
+
+
+def get_signer(request: Request) -> JournalSigner:
+    return request.app.state.signer
+
+
+DbDep = Annotated[sessionmaker[Session], Depends(get_db)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+HasherDep = Annotated[Hasher, Depends(get_hasher)]
+GatewayDep = Annotated[BankGateway, Depends(get_gateway)]
+SignerDep = Annotated[JournalSigner, Depends(get_signer)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=(
+    "Chosen by the client once per money-moving request and reused for its retries."))]
+
+_bearer = HTTPBearer(auto_error=False, description="The access token from /v1/auth/login.")
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    session_id: str
+    roles: frozenset[str]
+
+
+def current_principal(db: DbDep, settings: SettingsDep,
+                      creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Principal:
+    if creds is None:
+        raise NotAuthenticated("Sign in first: send 'Authorization: Bearer <access token>'.")
+    claims = decode_access(settings, creds.credentials)
+    with db() as session, session.begin():
+        auth = session.get(AuthSession, claims.session_id)
+        if auth is None or auth.revoked_at is not None or auth.user_id != claims.user_id:
+            raise TokenInvalid("This sign-in has ended. Please sign in again.")
+        user = session.get(User, claims.user_id)
+        roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+        session.expunge(user)
+    return Principal(user=user, session_id=claims.session_id, roles=roles)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def current_user(principal: CurrentPrincipal) -> User:
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(role: str):
+    def check(principal: CurrentPrincipal) -> User:
+        if role not in principal.roles:
+            raise Forbidden(f"This needs the {role} role.")
+        return principal.user
+    return Depends(check)

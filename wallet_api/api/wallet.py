@@ -1,0 +1,92 @@
+"""Balance, history, proofs, bank cards, top-ups and withdrawals."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from wallet_api import schemas
+from wallet_api.api.deps import CurrentUser, DbDep, GatewayDep, IdempotencyKey, SignerDep
+from wallet_api.db import transaction
+from wallet_api.errors import NotFound
+from wallet_api.funding import service as funding
+from wallet_api.funding.models import BankCard
+from wallet_api.ledger import Account, Posting
+from wallet_api.ledger.proof import transfer_proof
+from wallet_api.payments import service as payments
+
+router = APIRouter(tags=["wallet"])
+
+
+@router.get("/v1/wallet", response_model=schemas.WalletOut)
+def wallet(user: CurrentUser, db: DbDep) -> schemas.WalletOut:
+    with transaction(db) as s:
+        account_id = payments.wallet_account_id(s, user.id)
+        return schemas.WalletOut(account_id=account_id, balance_fen=s.get(Account, account_id).balance)
+
+
+@router.get("/v1/wallet/history", response_model=schemas.HistoryPage)
+def history(user: CurrentUser, db: DbDep,
+            limit: Annotated[int, Query(ge=1, le=200)] = 50,
+            cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the previous page")] = None,
+            kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
+            direction: Literal["in", "out"] | None = None,
+            since: datetime | None = None, until: datetime | None = None) -> schemas.HistoryPage:
+    with transaction(db) as s:
+        return payments.history(s, user.id, limit=limit, cursor=cursor, kind=kind, direction=direction,
+                                since=since, until=until)
+
+
+@router.get("/v1/wallet/transfers/{transfer_id}/proof", response_model=schemas.TransferProof)
+def proof(transfer_id: int, user: CurrentUser, db: DbDep, signer: SignerDep) -> schemas.TransferProof:
+    """Everything needed to check offline that this transfer is in the signed journal."""
+    with transaction(db) as s:
+        mine = s.scalar(select(Posting.id).join(Account, Account.id == Posting.account_id)
+                        .where(Posting.transfer_id == transfer_id, Account.owner_user_id == user.id).limit(1))
+        if mine is None:
+            raise NotFound(f"You have no transfer {transfer_id}.")
+        return transfer_proof(s, signer, transfer_id)
+
+
+@router.post("/v1/bank-cards", status_code=201, response_model=schemas.BankCardOut)
+def link_card(data: schemas.BankCardIn, user: CurrentUser, db: DbDep, gateway: GatewayDep) -> schemas.BankCardOut:
+    with transaction(db) as s:
+        return _card_out(funding.link_card(s, gateway, user, data))
+
+
+@router.get("/v1/bank-cards", response_model=list[schemas.BankCardOut])
+def list_cards(user: CurrentUser, db: DbDep) -> list[schemas.BankCardOut]:
+    with transaction(db) as s:
+        cards = s.scalars(select(BankCard).where(BankCard.user_id == user.id, BankCard.status == "active")
+                          .order_by(BankCard.id))
+        return [_card_out(c) for c in cards]
+
+
+@router.delete("/v1/bank-cards/{card_id}", status_code=204)
+def unlink_card(card_id: int, user: CurrentUser, db: DbDep) -> Response:
+    with transaction(db) as s:
+        funding.owned_card(s, user.id, card_id).status = "removed"
+    return Response(status_code=204)
+
+
+def _card_out(card: BankCard) -> schemas.BankCardOut:
+    return schemas.BankCardOut(id=card.id, bank_name=card.bank_name, last4=card.last4,
+                               holder_name=card.holder_name, status=card.status)
+
+
+@router.post("/v1/wallet/top-ups", status_code=201, response_model=schemas.FundingOut)
+def top_up(data: schemas.FundingIn, user: CurrentUser, db: DbDep, gateway: GatewayDep,
+           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    out = funding.top_up(db, gateway, user, data, idempotency_key)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+
+
+@router.post("/v1/wallet/withdrawals", status_code=201, response_model=schemas.FundingOut)
+def withdraw(data: schemas.FundingIn, user: CurrentUser, db: DbDep, gateway: GatewayDep,
+             idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    out = funding.withdraw(db, gateway, user, data, idempotency_key)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201)

@@ -1,0 +1,1 @@
+"""Users, roles, passwords, payment PINs, tokens."""

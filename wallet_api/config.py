@@ -1,0 +1,81 @@
+"""Settings from the environment (prefix ANXIN_), with safe local defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("anxin", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ANXIN_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # Empty means: a SQLite file in data_dir.
+    database_url: str = ""
+    # Empty means: generated once and kept in data_dir/secret.key (mode 0600).
+    secret_key: str = ""
+    # Path of the Ed25519 key that signs journal checkpoints; empty means data_dir/journal-signing-key.pem.
+    journal_key_path: str = ""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+
+    # Argon2id cost; tests lower it, production keeps the library defaults (RFC 9106 second choice).
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+
+    pin_max_attempts: int = 5
+    pin_lock_minutes: int = 15
+    # Payments at or below this need no PIN (fen). 50 CNY, like the small-amount rules of the big wallets.
+    pin_free_limit_fen: int = 5000
+    # The largest amount one request may move (fen): 1,000,000 CNY.
+    max_amount_fen: int = 100_000_000
+
+    # A signed checkpoint is cut after this many un-checkpointed transfers (also on demand).
+    # A background task signs a checkpoint this often (seconds); 0 turns it off (tests, one-shot tools).
+    checkpoint_interval_seconds: float = 60.0
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if not self.database_url:
+            return f"sqlite:///{self.data_dir / 'anxin.sqlite3'}"
+        # A plain postgresql:// URL means psycopg 3, the driver we ship (SQLAlchemy would pick psycopg2).
+        for plain in ("postgresql://", "postgres://"):
+            if self.database_url.startswith(plain):
+                return "postgresql+psycopg://" + self.database_url[len(plain):]
+        return self.database_url
+
+    @property
+    def signing_key_file(self) -> Path:
+        return Path(self.journal_key_path) if self.journal_key_path else self.data_dir / "journal-signing-key.pem"
+
+    def resolved_secret_key(self) -> str:
+        """The server secret: from the environment, else from a private file made on first use."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Per-user inbox: transactional, security and (only when allowed) marketing messages."""

@@ -1,0 +1,1 @@
+"""Consumer-to-merchant and person-to-person payments, receipts, history, refunds."""

@@ -1,0 +1,168 @@
+"""Payments move money only through the ledger; this module decides who, how much and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from wallet_api import schemas
+from wallet_api.auth.models import User
+from wallet_api.errors import (Forbidden, InsufficientFunds, MerchantNotFound, NotFound, PayeeNotFound,
+                               RefundExceedsPayment, SelfPayment, ValidationFailed)
+from wallet_api.ledger import Account, Leg, Posting, Transfer, post_transfer
+from wallet_api.ledger.accounts import wallet_code
+from wallet_api.merchants.models import Merchant
+from wallet_api.notifications.service import notify
+from wallet_api.payments.models import Payment, Refund
+from wallet_api.schemas import NotificationCategory as Cat
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}" if fen >= 0 else "-" + yuan(-fen)
+
+
+def wallet_account_id(session: Session, user_id: int) -> int:
+    account_id = session.scalar(select(Account.id).where(Account.code == wallet_code(user_id)))
+    if account_id is None:
+        raise NotFound("This user has no wallet.")
+    return account_id
+
+
+def wallet_balance(session: Session, user_id: int) -> int:
+    return session.scalar(select(Account.balance).where(Account.code == wallet_code(user_id)))
+
+
+def pay_merchant(session: Session, payer: User, merchant: Merchant, amount: int, memo: str = "",
+                 actor_user_id: int | None = None) -> Payment:
+    if merchant.status != "active":
+        raise MerchantNotFound(f"{merchant.name} is not taking payments now.")
+    if merchant.owner_user_id == payer.id:
+        raise SelfPayment("You cannot pay your own shop.")
+    transfer = post_transfer(
+        session, kind="payment", memo=memo, actor_user_id=actor_user_id,
+        legs=[Leg(wallet_account_id(session, payer.id), -amount), Leg(merchant.settlement_account_id, amount)],
+        details={"from": payer.display_name, "to": merchant.local_name or merchant.name, "merchant_id": merchant.id})
+    payment = Payment(kind="merchant", payer_user_id=payer.id, merchant_id=merchant.id, amount=amount, memo=memo,
+                      transfer_id=transfer.id, actor_user_id=actor_user_id, created_at=transfer.created_at)
+    session.add(payment)
+    notify(session, payer.id, Cat.TRANSACTIONAL, "notice.payment_sent",
+           f"You paid {merchant.name} {yuan(amount)} CNY.", amount_fen=amount, payee=merchant.name)
+    notify(session, merchant.owner_user_id, Cat.TRANSACTIONAL, "notice.payment_received",
+           f"{merchant.name} received {yuan(amount)} CNY from {payer.display_name}.", amount_fen=amount,
+           payer=payer.display_name)
+    session.flush()
+    return payment
+
+
+def pay_person(session: Session, payer: User, payee_username: str, amount: int, memo: str = "",
+               actor_user_id: int | None = None) -> Payment:
+    payee = session.scalar(select(User).where(User.username == payee_username))
+    if payee is None:
+        raise PayeeNotFound(f"There is no user {payee_username!r}. Check the name and try again.")
+    if payee.id == payer.id:
+        raise SelfPayment("You cannot send money to yourself.")
+    transfer = post_transfer(
+        session, kind="p2p", memo=memo, actor_user_id=actor_user_id,
+        legs=[Leg(wallet_account_id(session, payer.id), -amount), Leg(wallet_account_id(session, payee.id), amount)],
+        details={"from": payer.display_name, "to": payee.display_name})
+    payment = Payment(kind="p2p", payer_user_id=payer.id, payee_user_id=payee.id, amount=amount, memo=memo,
+                      transfer_id=transfer.id, actor_user_id=actor_user_id, created_at=transfer.created_at)
+    session.add(payment)
+    notify(session, payer.id, Cat.TRANSACTIONAL, "notice.transfer_sent",
+           f"You sent {yuan(amount)} CNY to {payee.display_name}.", amount_fen=amount, payee=payee.display_name)
+    notify(session, payee.id, Cat.TRANSACTIONAL, "notice.transfer_received",
+           f"{payer.display_name} sent you {yuan(amount)} CNY.", amount_fen=amount, payer=payer.display_name)
+    session.flush()
+    return payment
+
+
+def refund(session: Session, merchant_owner: User, payment_id: int, amount: int, reason: str = "") -> Refund:
+    # Business row first, ledger accounts last (inside post_transfer): one lock order everywhere.
+    payment = session.get(Payment, payment_id, with_for_update=True)
+    if payment is None or payment.kind != "merchant":
+        raise NotFound(f"There is no merchant payment {payment_id}.")
+    merchant = session.get(Merchant, payment.merchant_id)
+    if merchant.owner_user_id != merchant_owner.id:
+        raise Forbidden("Only the merchant who was paid can refund this payment.")
+    left = payment.amount - payment.refunded_amount
+    if amount > left:
+        raise RefundExceedsPayment(f"At most {yuan(left)} CNY of this payment can still be refunded.",
+                                   refundable_fen=left)
+    try:
+        transfer = post_transfer(
+            session, kind="refund", memo=reason,
+            legs=[Leg(merchant.settlement_account_id, -amount),
+                  Leg(wallet_account_id(session, payment.payer_user_id), amount)],
+            details={"from": merchant.local_name or merchant.name, "to": "customer", "payment_id": payment.id})
+    except InsufficientFunds:
+        raise InsufficientFunds("The shop's settlement balance is too low to refund this now.") from None
+    payment.refunded_amount += amount
+    row = Refund(payment_id=payment.id, amount=amount, reason=reason, transfer_id=transfer.id,
+                 created_at=transfer.created_at)
+    session.add(row)
+    notify(session, payment.payer_user_id, Cat.TRANSACTIONAL, "notice.refund_received",
+           f"{merchant.name} refunded you {yuan(amount)} CNY.", amount_fen=amount, payee=merchant.name)
+    session.flush()
+    return row
+
+
+def can_see_payment(session: Session, user: User, payment: Payment) -> bool:
+    if user.id in (payment.payer_user_id, payment.payee_user_id):
+        return True
+    if payment.merchant_id is not None:
+        return session.scalar(select(Merchant.owner_user_id).where(Merchant.id == payment.merchant_id)) == user.id
+    return False
+
+
+def receipt(session: Session, payment: Payment) -> schemas.Receipt:
+    transfer = session.get(Transfer, payment.transfer_id)
+    payer = session.get(User, payment.payer_user_id)
+    if payment.merchant_id is not None:
+        merchant = session.get(Merchant, payment.merchant_id)
+        payee = merchant.local_name or merchant.name
+    else:
+        payee = session.get(User, payment.payee_user_id).display_name
+    refunds = session.scalars(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.id))
+    return schemas.Receipt(
+        id=payment.id, kind=payment.kind, amount_fen=payment.amount, refunded_fen=payment.refunded_amount,
+        payer=payer.display_name, payee=payee, merchant_id=payment.merchant_id, memo=payment.memo,
+        transfer_id=payment.transfer_id, journal_hash=transfer.hash, created_at=payment.created_at,
+        refunds=[refund_out(r) for r in refunds])
+
+
+def refund_out(r: Refund) -> schemas.RefundOut:
+    return schemas.RefundOut(id=r.id, payment_id=r.payment_id, amount_fen=r.amount, reason=r.reason,
+                             transfer_id=r.transfer_id, created_at=r.created_at)
+
+
+def history(session: Session, user_id: int, *, limit: int = 50, cursor: int | None = None, kind: str | None = None,
+            direction: str | None = None, since: datetime | None = None,
+            until: datetime | None = None) -> schemas.HistoryPage:
+    """The wallet's postings, newest first, keyset-paginated by posting id."""
+    if since and until and since > until:
+        raise ValidationFailed("'since' is after 'until'. Swap them and try again.")
+    account_id = wallet_account_id(session, user_id)
+    stmt = (select(Posting, Transfer, Payment.id.label("payment_id"))
+            .join(Transfer, Transfer.id == Posting.transfer_id)
+            .outerjoin(Payment, and_(Payment.transfer_id == Transfer.id))
+            .where(Posting.account_id == account_id))
+    if cursor is not None:
+        stmt = stmt.where(Posting.id < cursor)
+    if kind:
+        stmt = stmt.where(Transfer.kind == kind)
+    if direction == "in":
+        stmt = stmt.where(Posting.amount > 0)
+    elif direction == "out":
+        stmt = stmt.where(Posting.amount < 0)
+    if since:
+        stmt = stmt.where(Transfer.created_at >= since)
+    if until:
+        stmt = stmt.where(Transfer.created_at < until)
+    rows = session.execute(stmt.order_by(Posting.id.desc()).limit(limit + 1)).all()
+    items = [schemas.HistoryItem(
+        posting_id=p.id, transfer_id=t.id, kind=t.kind, amount_fen=p.amount, balance_after_fen=p.balance_after,
+        memo=t.memo, counterparty=(t.details or {}).get("to" if p.amount < 0 else "from"), payment_id=payment_id,
+        actor_user_id=t.actor_user_id, created_at=t.created_at) for p, t, payment_id in rows[:limit]]
+    return schemas.HistoryPage(items=items, next_cursor=items[-1].posting_id if len(rows) > limit else None)
