@@ -18,7 +18,7 @@ from wallet_api.api import auth, journal, merchants, notifications, payments, wa
 from wallet_api.auth.secrets import Hasher
 from wallet_api.config import Settings, get_settings
 from wallet_api.db import make_engine, make_session_factory, transaction
-from wallet_api.errors import Problem, ServiceUnavailable
+from wallet_api.errors import InvalidAmount, Problem, ServiceUnavailable, ValidationFailed
 from wallet_api.funding.bank import BankGateway, SandboxBank
 from wallet_api.ledger.checkpoints import cut_checkpoint
 from wallet_api.ledger.signing import load_or_create_signer
@@ -35,12 +35,11 @@ def problem_response(problem: Problem, request: Request) -> JSONResponse:
 def _validation_problem(exc: RequestValidationError) -> Problem:
     errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
     if errors and all("amount_fen" in e["loc"] for e in errors):
-        return Problem("Amounts are whole numbers of fen (1 CNY = 100 fen), greater than 0 and at most "
-                       "100000000 (1,000,000 CNY). Enter the amount again.",
-                       status=422, code="invalid_amount", errors=errors)
+        return InvalidAmount("Amounts are whole numbers of fen (1 CNY = 100 fen), greater than 0 and at most "
+                             "100000000 (1,000,000 CNY). Enter the amount again.", errors=errors)
     fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]) for e in errors)
-    return Problem(f"Some fields are missing or wrong: {fields}. Correct them and send again.",
-                   status=422, code="validation_error", errors=errors)
+    return ValidationFailed(f"Some fields are missing or wrong: {fields}. Correct them and send again.",
+                            errors=errors)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -4,8 +4,9 @@ A merchant's payment QR is a string of ID-length-value data objects ending in a
 CRC (EMVCo "QR Code Specification for Payment Systems: Merchant-Presented Mode").
 The codec is hand-written and stdlib-only because the format is small and the
 wallet pays whoever the decoded fields name: a strict, auditable parser is worth
-more than a dependency. ``decode`` is deliberately strict; whatever it accepts,
-``encode`` reproduces.
+more than a dependency. ``decode`` is deliberately strict and applies the same
+field rules as ``encode``, so every MerchantQR it returns can be re-encoded.
+Other networks' IDs (e.g. 27-51, 80-99) are tolerated but ignored.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def parse_tlv(s: str) -> list[tuple[str, str]]:
         tag, length = s[pos:pos + 2], s[pos + 2:pos + 4]
         if len(length) < 2:
             raise EmvcoError(f"truncated data object at offset {pos}: {s[pos:]!r}")
-        if False:
+        if not _is_digits(tag):
             raise EmvcoError(f"ID at offset {pos} is not two digits: {tag!r}")
         if not _is_digits(length):
             raise EmvcoError(f"length of ID {tag} at offset {pos} is not two digits: {length!r}")

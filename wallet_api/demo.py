@@ -1,0 +1,90 @@
+"""`anxin seed-demo`: a believable small world, built through the same services as real traffic."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from wallet_api import schemas
+from wallet_api.auth.models import User
+from wallet_api.auth.secrets import Hasher
+from wallet_api.auth.service import create_user
+from wallet_api.config import Settings
+from wallet_api.db import make_engine, make_session_factory, transaction
+from wallet_api.funding import service as funding
+from wallet_api.funding.bank import SandboxBank
+from wallet_api.merchants.models import Merchant
+from wallet_api.merchants.service import create_merchant
+from wallet_api.payments import service as payments
+
+WORLD = Path(__file__).resolve().parents[1] / "assets" / "demo" / "world.json"
+DEMO_CARD = "6222020000000090001"  # a sandbox card that approves
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    who: str
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    password: str
+    pin: str
+    logins: list[DemoLogin]
+    created: bool
+
+
+def seed_demo(settings: Settings, world_file: Path = WORLD) -> DemoWorld:
+    world = json.loads(world_file.read_text(encoding="utf-8"))
+    logins = [DemoLogin(p["username"], p["who"]) for p in world["people"]] + \
+             [DemoLogin(m["owner"], f"owner of {m['name']} ({m['local_name']})") for m in world["merchants"]]
+    engine = make_engine(settings.sqlalchemy_url)
+    db = make_session_factory(engine)
+    hasher = Hasher(settings)
+    try:
+        with transaction(db) as s:
+            if s.scalar(select(User.id).where(User.username == world["people"][0]["username"])) is not None:
+                return DemoWorld(world["password"], world["pin"], logins, created=False)
+            for person in world["people"]:
+                user = create_user(s, hasher, username=person["username"], password=world["password"],
+                                   display_name=person["display_name"], roles=person["roles"])
+                user.pin_hash = hasher.hash(world["pin"])
+            for m in world["merchants"]:
+                owner = create_user(s, hasher, username=m["owner"], password=world["password"],
+                                    display_name=m["owner_name"], roles=["merchant"])
+                owner.pin_hash = hasher.hash(world["pin"])
+                create_merchant(s, owner.id, schemas.MerchantIn(
+                    name=m["name"], local_name=m["local_name"], category=m["category"], region=m["region"],
+                    city=m["city"]))
+        _fund_and_pay(db, world)
+    finally:
+        engine.dispose()
+    return DemoWorld(world["password"], world["pin"], logins, created=True)
+
+
+def _fund_and_pay(db, world: dict) -> None:
+    bank = SandboxBank(db)
+    for person in world["people"]:
+        if not person.get("top_up_fen"):
+            continue
+        with transaction(db) as s:
+            user = _user(s, person["username"])
+            card = funding.link_card(s, bank, user, schemas.BankCardIn(card_number=DEMO_CARD,
+                                                                       holder_name=user.display_name))
+        funding.top_up(db, bank, user, schemas.FundingIn(bank_card_id=card.id, amount_fen=person["top_up_fen"]),
+                       f"demo-{uuid.uuid4().hex}")
+    with transaction(db) as s:
+        for p in world["payments"]:
+            merchant = s.scalar(select(Merchant).where(Merchant.name == p["merchant"]))
+            payments.pay_merchant(s, _user(s, p["payer"]), merchant, p["amount_fen"], p["memo"])
+        for t in world["transfers"]:
+            payments.pay_person(s, _user(s, t["payer"]), t["to"], t["amount_fen"], t["memo"])
+
+
+def _user(session, username: str) -> User:
+    return session.scalar(select(User).where(User.username == username))
