@@ -42,8 +42,6 @@ class Settings(BaseSettings):
     pin_lock_minutes: int = 15
     # Payments at or below this need no PIN (fen). 50 CNY, like the small-amount rules of the big wallets.
     pin_free_limit_fen: int = 5000
-    # The largest amount one request may move (fen): 1,000,000 CNY.
-    max_amount_fen: int = 100_000_000
 
     # A signed checkpoint is cut after this many un-checkpointed transfers (also on demand).
     # A background task signs a checkpoint this often (seconds); 0 turns it off (tests, one-shot tools).
