@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import wallet_api.models  # noqa: F401  (registers every table)
 from wallet_api.api import auth, journal, merchants, notifications, payments, wallet
+from wallet_api.api.docs import install_offline_docs
 from wallet_api.auth.secrets import Hasher
 from wallet_api.config import Settings, get_settings
 from wallet_api.db import make_engine, make_session_factory, transaction
@@ -54,7 +55,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem_response(Problem(str(exc.detail), status=exc.status_code, code=code), request)
+        # Keep the exception's headers: a 405 must carry Allow (RFC 9110 §15.5.6).
+        return problem_response(Problem(str(exc.detail), status=exc.status_code, code=code, headers=exc.headers),
+                                request)
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -97,7 +100,7 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
             task.cancel()
         app.state.engine.dispose()
 
-    app = FastAPI(title="Anxin Wallet API", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Anxin Wallet API", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Amounts are integers in fen. Errors are RFC 9457 problem details.")
     engine = make_engine(settings.sqlalchemy_url)
     app.state.settings = settings
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
     app.state.bank = bank or SandboxBank(app.state.db)
     app.state.signer = load_or_create_signer(settings.signing_key_file)
     install_problem_handlers(app)
+    install_offline_docs(app)
     for module in (auth, wallet, payments, merchants, notifications, journal):
         app.include_router(module.router)
 
