@@ -72,10 +72,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     from wallet_api import admin
 
     result = admin.audit_verify(_settings(args), args.public_key)
-    r = result.report
-    print(f"checked {r.transfers} transfers, {r.postings} postings, {r.accounts} accounts, "
-          f"{r.checkpoints} signed checkpoints (key from {result.key_source}); "
-          f"{r.unchecked_transfers} transfers not yet under a checkpoint")
+    r, ledger = result.report, result.report.ledger
+    print(f"checked {ledger.transfers} transfers, {ledger.postings} postings, {ledger.accounts} accounts, "
+          f"{ledger.checkpoints} signed checkpoints (key from {result.key_source}); "
+          f"{ledger.unchecked_transfers} transfers not yet under a checkpoint")
+    if r.invariants_checked:
+        print(f"domain invariants: {', '.join(r.invariants_checked)}")
     if r.ok:
         print("OK: every chain, balance and checkpoint verifies")
         return 0

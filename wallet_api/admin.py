@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from wallet_api.audit import AuditReport, full_audit
 from wallet_api.auth.models import User
 from wallet_api.auth.service import grant_role
 from wallet_api.config import Settings
@@ -13,7 +14,6 @@ from wallet_api.db import make_engine, make_session_factory, transaction
 from wallet_api.errors import NotFound
 from wallet_api.ledger.checkpoints import cut_checkpoint
 from wallet_api.ledger.signing import load_or_create_signer
-from wallet_api.ledger.verify import LedgerReport, verify_ledger
 from wallet_api.migrate import upgrade
 
 
@@ -40,7 +40,7 @@ def serve(settings: Settings) -> None:
 
 @dataclass(frozen=True)
 class AuditResult:
-    report: LedgerReport
+    report: AuditReport
     key_source: str
 
 
@@ -55,7 +55,7 @@ def audit_verify(settings: Settings, public_key_hex: str | None = None) -> Audit
     engine = make_engine(settings.sqlalchemy_url)
     try:
         with make_session_factory(engine)() as session:
-            return AuditResult(verify_ledger(session, public_key_hex), source)
+            return AuditResult(full_audit(session, public_key_hex), source)
     finally:
         engine.dispose()
 

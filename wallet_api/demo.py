@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from wallet_api import schemas
 from wallet_api.auth.models import User
@@ -21,8 +23,25 @@ from wallet_api.merchants.models import Merchant
 from wallet_api.merchants.service import create_merchant
 from wallet_api.payments import service as payments
 
-WORLD = Path(__file__).resolve().parents[1] / "assets" / "demo" / "world.json"
+DEMO_DIR = Path(__file__).resolve().parents[1] / "assets" / "demo"
+WORLD = DEMO_DIR / "world.json"
 DEMO_CARD = "6222020000000090001"  # a sandbox card that approves
+
+# Domain seeders run after the core world, in `order`: (order, name) -> seeder(db, settings).
+# A domain registers one with @demo_seeder and keeps its data in assets/demo/<domain>.json.
+DomainSeeder = Callable[[sessionmaker[Session], Settings], None]
+_SEEDERS: dict[tuple[int, str], DomainSeeder] = {}
+
+
+def demo_seeder(name: str, order: int) -> Callable[[DomainSeeder], DomainSeeder]:
+    def register(seed: DomainSeeder) -> DomainSeeder:
+        _SEEDERS[(order, name)] = seed
+        return seed
+    return register
+
+
+def domain_data(name: str) -> dict:
+    return json.loads((DEMO_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,10 @@ def seed_demo(settings: Settings, world_file: Path = WORLD) -> DemoWorld:
                     name=m["name"], local_name=m["local_name"], category=m["category"], region=m["region"],
                     city=m["city"]))
         _fund_and_pay(db, world)
+        import wallet_api.models  # noqa: F401  (importing the domains registers their seeders)
+
+        for _key, seed in sorted(_SEEDERS.items()):
+            seed(db, settings)
     finally:
         engine.dispose()
     return DemoWorld(world["password"], world["pin"], logins, created=True)

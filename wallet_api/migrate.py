@@ -19,7 +19,8 @@ def alembic_config(url: str | None = None) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply every migration. "heads": domains branch from the foundation revision independently."""
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
