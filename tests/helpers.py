@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from wallet_api.db import transaction
+from wallet_api.ledger.accounts import account_by_code
+from wallet_api.ledger.models import Account
+from wallet_api.ledger.verify import verify_ledger
 
 PASSWORD = "correct horse battery"
 PIN = "246810"
@@ -19,6 +25,25 @@ LOST_ANSWER_CARD = "6222020000000060004"
 
 def key() -> str:
     return uuid.uuid4().hex
+
+
+def assert_books_balance(app) -> None:
+    """The ledger verifier finds nothing wrong, and all balances sum to zero: money only moves."""
+    with transaction(app.state.db) as s:
+        report = verify_ledger(s, app.state.signer.public_key_hex)
+        assert report.ok, [str(f) for f in report.findings]
+        assert int(s.scalar(select(func.sum(Account.balance)))) == 0
+
+
+def account_balance(app, code: str) -> int:
+    """The balance of the account with this code (e.g. a SystemAccount)."""
+    with transaction(app.state.db) as s:
+        return account_by_code(s, code).balance
+
+
+def count_rows(app, model, *where) -> int:
+    with transaction(app.state.db) as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @dataclass
@@ -91,3 +116,21 @@ class Api:
     def p2p(self, payer: Person, to: str, amount: int, *, pin: str | None = None, idem: str | None = None):
         body = {"to_username": to, "amount_fen": amount} | ({"pin": pin} if pin else {})
         return self.c.post("/v1/payments/p2p", json=body, headers=payer.headers | {"Idempotency-Key": idem or key()})
+
+    def withdraw(self, person: Person, amount: int, *, card: int, idem: str | None = None):
+        return self.c.post("/v1/wallet/withdrawals", json={"bank_card_id": card, "amount_fen": amount},
+                           headers=person.headers | {"Idempotency-Key": idem or key()})
+
+    def refund(self, owner: Person, payment_id: int, amount: int, *, reason: str = "", idem: str | None = None):
+        return self.c.post(f"/v1/payments/{payment_id}/refunds", json={"amount_fen": amount, "reason": reason},
+                           headers=owner.headers | {"Idempotency-Key": idem or key()})
+
+    def history(self, person: Person, **params) -> dict[str, Any]:
+        r = self.c.get("/v1/wallet/history", params=params, headers=person.headers)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def notifications(self, person: Person) -> list[dict[str, Any]]:
+        r = self.c.get("/v1/notifications", headers=person.headers)
+        assert r.status_code == 200, r.text
+        return r.json()

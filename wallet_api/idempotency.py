@@ -42,9 +42,18 @@ def require_key(key: str | None) -> str:
 
 
 def run_once(db: sessionmaker[Session], *, scope: str, key: str | None, request: dict[str, Any],
-             action: Callable[[Session], BaseModel], status_code: int = 201) -> Outcome:
+             action: Callable[[Session], BaseModel], status_code: int = 201,
+             guard: Callable[[], None] | None = None) -> Outcome:
+    """Run `action` once per key. `guard` (e.g. the PIN check) runs only when there is no stored
+    answer to replay: a retry of a payment that already happened needs no second PIN."""
     key = require_key(key)
     request_hash = sha256_hex(canonical(request))
+    if guard is not None:
+        with db() as session, session.begin():
+            stored = _stored(session, scope, key, request_hash)
+        if stored is not None:
+            return stored
+        guard()
     for _attempt in range(3):
         try:
             return _claim_and_run(db, scope, key, request_hash, action, status_code)
@@ -60,13 +69,9 @@ class _LostRace(Exception):
 def _claim_and_run(db: sessionmaker[Session], scope: str, key: str, request_hash: str,
                    action: Callable[[Session], BaseModel], status_code: int) -> Outcome:
     with db() as session, session.begin():
-        stored = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
-                                                                IdempotencyRecord.key == key))
+        stored = _stored(session, scope, key, request_hash)
         if stored is not None:
-            if stored.request_hash != request_hash:
-                raise IdempotencyMismatch("This Idempotency-Key was already used for a different request. "
-                                          "Use a new key for a new payment.")
-            return Outcome(stored.status_code, stored.response, replayed=True)
+            return stored
         record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash, created_at=utcnow())
         session.add(record)
         try:
@@ -76,3 +81,14 @@ def _claim_and_run(db: sessionmaker[Session], scope: str, key: str, request_hash
         body = action(session).model_dump(mode="json")
         record.status_code, record.response = status_code, body
         return Outcome(status_code, body, replayed=False)
+
+
+def _stored(session: Session, scope: str, key: str, request_hash: str) -> Outcome | None:
+    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
+                                                            IdempotencyRecord.key == key))
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise IdempotencyMismatch("This Idempotency-Key was already used for a different request. "
+                                  "Use a new key for a new payment.")
+    return Outcome(record.status_code, record.response, replayed=True)

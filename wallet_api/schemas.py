@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 # server's sanity ceiling (1,000,000 CNY); a smaller configured limit may apply on top.
 AmountFen = Annotated[int, Field(strict=True, gt=0, le=100_000_000,
                                  description="A positive amount in fen (1 CNY = 100 fen).")]
+# pydantic checks the pattern before lowering, so it admits ASCII upper case ("Alice" -> "alice");
+# non-ASCII look-alikes (e.g. the Kelvin sign, which lowers to "k") are refused before lowering.
 Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=40,
-                                            pattern=r"^[a-z0-9_.-]+$")]
+                                            pattern=r"^[A-Za-z0-9_.-]+$")]
 Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Memo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 

@@ -11,7 +11,7 @@ from wallet_api.auth.models import User
 from wallet_api.auth.service import check_pin
 from wallet_api.db import transaction
 from wallet_api.errors import NotFound, ValidationFailed
-from wallet_api.idempotency import Outcome, require_key, run_once
+from wallet_api.idempotency import Outcome, run_once
 from wallet_api.merchants import service as merchants
 from wallet_api.payments import service
 from wallet_api.payments.models import Payment
@@ -34,9 +34,6 @@ def pay_merchant(data: schemas.MerchantPaymentIn, user: CurrentUser, db: DbDep, 
                  hasher: HasherDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     if (data.merchant_id is None) == (data.qr_payload is None):
         raise ValidationFailed("Give either merchant_id or qr_payload (the scanned QR), not both or neither.")
-    require_key(idempotency_key)
-    _pin_if_needed(db, settings, hasher, user, data.amount_fen, data.pin)
-
     def act(s) -> schemas.Receipt:
         if data.qr_payload is not None:
             merchant, qr_amount = merchants.merchant_from_qr(s, data.qr_payload)
@@ -49,21 +46,20 @@ def pay_merchant(data: schemas.MerchantPaymentIn, user: CurrentUser, db: DbDep, 
 
     # The PIN is not part of the request's identity: a retry may carry it or not.
     request = data.model_dump(exclude={"pin"}) | {"route": "pay_merchant"}
-    return _reply(run_once(db, scope=f"user:{user.id}", key=idempotency_key, request=request, action=act))
+    return _reply(run_once(db, scope=f"user:{user.id}", key=idempotency_key, request=request, action=act,
+                           guard=lambda: _pin_if_needed(db, settings, hasher, user, data.amount_fen, data.pin)))
 
 
 @router.post("/v1/payments/p2p", status_code=201, response_model=schemas.Receipt)
 def pay_person(data: schemas.P2PPaymentIn, user: CurrentUser, db: DbDep, settings: SettingsDep,
                hasher: HasherDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    require_key(idempotency_key)
-    _pin_if_needed(db, settings, hasher, user, data.amount_fen, data.pin)
-
     def act(s) -> schemas.Receipt:
         payment = service.pay_person(s, s.get(User, user.id), data.to_username, data.amount_fen, data.memo)
         return service.receipt(s, payment)
 
     request = data.model_dump(exclude={"pin"}) | {"route": "pay_person"}
-    return _reply(run_once(db, scope=f"user:{user.id}", key=idempotency_key, request=request, action=act))
+    return _reply(run_once(db, scope=f"user:{user.id}", key=idempotency_key, request=request, action=act,
+                           guard=lambda: _pin_if_needed(db, settings, hasher, user, data.amount_fen, data.pin)))
 
 
 @router.get("/v1/payments/{payment_id}", response_model=schemas.Receipt)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from wallet_api import schemas
@@ -33,9 +33,11 @@ def wallet(user: CurrentUser, db: DbDep) -> schemas.WalletOut:
 def history(user: CurrentUser, db: DbDep,
             limit: Annotated[int, Query(ge=1, le=200)] = 50,
             cursor: Annotated[int | None, Query(ge=1, description="next_cursor of the previous page")] = None,
-            kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
+            # Digits too: "p2p" is a kind.
+            kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z0-9_]+$")] = None,
             direction: Literal["in", "out"] | None = None,
-            since: datetime | None = None, until: datetime | None = None) -> schemas.HistoryPage:
+            # With a zone (e.g. "Z" or "+08:00"): a zoneless time is ambiguous and is refused with a 422.
+            since: AwareDatetime | None = None, until: AwareDatetime | None = None) -> schemas.HistoryPage:
     with transaction(db) as s:
         return payments.history(s, user.id, limit=limit, cursor=cursor, kind=kind, direction=direction,
                                 since=since, until=until)
@@ -81,12 +83,14 @@ def _card_out(card: BankCard) -> schemas.BankCardOut:
 @router.post("/v1/wallet/top-ups", status_code=201, response_model=schemas.FundingOut)
 def top_up(data: schemas.FundingIn, user: CurrentUser, db: DbDep, gateway: GatewayDep,
            idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    out = funding.top_up(db, gateway, user, data, idempotency_key)
-    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+    out, replayed = funding.top_up(db, gateway, user, data, idempotency_key)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201,
+                        headers={"Idempotent-Replayed": "true"} if replayed else {})
 
 
 @router.post("/v1/wallet/withdrawals", status_code=201, response_model=schemas.FundingOut)
 def withdraw(data: schemas.FundingIn, user: CurrentUser, db: DbDep, gateway: GatewayDep,
              idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    out = funding.withdraw(db, gateway, user, data, idempotency_key)
-    return JSONResponse(out.model_dump(mode="json"), status_code=201)
+    out, replayed = funding.withdraw(db, gateway, user, data, idempotency_key)
+    return JSONResponse(out.model_dump(mode="json"), status_code=201,
+                        headers={"Idempotent-Replayed": "true"} if replayed else {})

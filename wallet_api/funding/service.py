@@ -62,7 +62,6 @@ def _begin(db: sessionmaker[Session], user: User, kind: str, data: schemas.Fundi
     for _attempt in range(2):
         try:
             with transaction(db) as session:
-                card = owned_card(session, user.id, data.bank_card_id)
                 op = session.scalar(select(FundingOperation).where(FundingOperation.user_id == user.id,
                                                                    FundingOperation.idempotency_key == key))
                 if op is not None:
@@ -71,7 +70,11 @@ def _begin(db: sessionmaker[Session], user: User, kind: str, data: schemas.Fundi
                                                   "request. Use a new key for a new top-up or withdrawal.")
                     if op.status == "declined":
                         raise _declined()
+                    # Finished on the card it began with, even if that card was removed since: the bank
+                    # may already have acted, and only a retry under the same key can settle it.
+                    card = session.get(BankCard, op.bank_card_id)
                     return op.id, card.gateway_token, funding_out(session, op) if op.status == "completed" else None
+                card = owned_card(session, user.id, data.bank_card_id)
                 now = utcnow()
                 op = FundingOperation(user_id=user.id, bank_card_id=card.id, kind=kind, amount=data.amount_fen,
                                       idempotency_key=key, status="pending", created_at=now, updated_at=now)
@@ -102,11 +105,12 @@ def _call_bank(db: sessionmaker[Session], op_id: int, call) -> BankResult:
 
 
 def top_up(db: sessionmaker[Session], gateway: BankGateway, user: User, data: schemas.FundingIn,
-           key: str | None) -> schemas.FundingOut:
+           key: str | None) -> tuple[schemas.FundingOut, bool]:
+    """The answer, and whether it is the stored answer of an earlier request with this key (a replay)."""
     key = require_key(key)
     op_id, token, done = _begin(db, user, "top_up", data, key, hold=False)
     if done is not None:
-        return done
+        return done, True
     result = _call_bank(db, op_id, lambda: gateway.debit(token, data.amount_fen, f"funding:{op_id}"))
     with transaction(db) as session:
         op = session.get(FundingOperation, op_id, with_for_update=True)
@@ -125,15 +129,16 @@ def top_up(db: sessionmaker[Session], gateway: BankGateway, user: User, data: sc
         answer = funding_out(session, op)
     if answer.status == "declined":
         raise _declined()
-    return answer
+    return answer, False
 
 
 def withdraw(db: sessionmaker[Session], gateway: BankGateway, user: User, data: schemas.FundingIn,
-             key: str | None) -> schemas.FundingOut:
+             key: str | None) -> tuple[schemas.FundingOut, bool]:
+    """The answer, and whether it is the stored answer of an earlier request with this key (a replay)."""
     key = require_key(key)
     op_id, token, done = _begin(db, user, "withdrawal", data, key, hold=True)
     if done is not None:
-        return done
+        return done, True
     result = _call_bank(db, op_id, lambda: gateway.credit(token, data.amount_fen, f"funding:{op_id}"))
     with transaction(db) as session:
         op = session.get(FundingOperation, op_id, with_for_update=True)
@@ -153,7 +158,7 @@ def withdraw(db: sessionmaker[Session], gateway: BankGateway, user: User, data: 
         answer = funding_out(session, op)
     if answer.status == "declined":
         raise _declined()
-    return answer
+    return answer, False
 
 
 def gateway_name(session: Session, op: FundingOperation) -> str:

@@ -37,5 +37,5 @@ class Refund(Base):
     payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id"), index=True)
     amount: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200), default="")
-    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"))
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wallet_api import schemas
 from wallet_api.auth.models import User
-from wallet_api.errors import (Forbidden, InsufficientFunds, MerchantNotFound, NotFound, PayeeNotFound,
-                               RefundExceedsPayment, SelfPayment, ValidationFailed)
+from wallet_api.errors import (Forbidden, InsufficientFunds, InvalidAmount, MerchantNotFound, NotFound,
+                               PayeeNotFound, RefundExceedsPayment, SelfPayment, ValidationFailed)
 from wallet_api.ledger import Account, Leg, Posting, Transfer, post_transfer
 from wallet_api.ledger.accounts import wallet_code
 from wallet_api.merchants.models import Merchant
@@ -30,12 +30,20 @@ def wallet_account_id(session: Session, user_id: int) -> int:
     return account_id
 
 
+def _require_positive(amount: int) -> None:
+    # The API's schema already insists on this; callers inside the server (demo seeding, tools) do not go
+    # through it, and a negative amount would reverse the legs (a "refund" of -5 takes 5 from the customer).
+    if type(amount) is not int or amount <= 0:
+        raise InvalidAmount("Amounts are whole numbers of fen greater than 0.")
+
+
 def wallet_balance(session: Session, user_id: int) -> int:
     return session.scalar(select(Account.balance).where(Account.code == wallet_code(user_id)))
 
 
 def pay_merchant(session: Session, payer: User, merchant: Merchant, amount: int, memo: str = "",
                  actor_user_id: int | None = None) -> Payment:
+    _require_positive(amount)
     if merchant.status != "active":
         raise MerchantNotFound(f"{merchant.name} is not taking payments now.")
     if merchant.owner_user_id == payer.id:
@@ -58,6 +66,7 @@ def pay_merchant(session: Session, payer: User, merchant: Merchant, amount: int,
 
 def pay_person(session: Session, payer: User, payee_username: str, amount: int, memo: str = "",
                actor_user_id: int | None = None) -> Payment:
+    _require_positive(amount)
     payee = session.scalar(select(User).where(User.username == payee_username))
     if payee is None:
         raise PayeeNotFound(f"There is no user {payee_username!r}. Check the name and try again.")
@@ -79,6 +88,7 @@ def pay_person(session: Session, payer: User, payee_username: str, amount: int, 
 
 
 def refund(session: Session, merchant_owner: User, payment_id: int, amount: int, reason: str = "") -> Refund:
+    _require_positive(amount)
     # Business row first, ledger accounts last (inside post_transfer): one lock order everywhere.
     payment = session.get(Payment, payment_id, with_for_update=True)
     if payment is None or payment.kind != "merchant":
@@ -144,9 +154,12 @@ def history(session: Session, user_id: int, *, limit: int = 50, cursor: int | No
     if since and until and since > until:
         raise ValidationFailed("'since' is after 'until'. Swap them and try again.")
     account_id = wallet_account_id(session, user_id)
-    stmt = (select(Posting, Transfer, Payment.id.label("payment_id"))
+    # A refund's history line points at the payment it refunds.
+    payment_id = func.coalesce(Payment.id, Refund.payment_id).label("payment_id")
+    stmt = (select(Posting, Transfer, payment_id)
             .join(Transfer, Transfer.id == Posting.transfer_id)
-            .outerjoin(Payment, and_(Payment.transfer_id == Transfer.id))
+            .outerjoin(Payment, Payment.transfer_id == Transfer.id)
+            .outerjoin(Refund, Refund.transfer_id == Transfer.id)
             .where(Posting.account_id == account_id))
     if cursor is not None:
         stmt = stmt.where(Posting.id < cursor)

@@ -276,6 +276,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('refunds', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_refunds_payment_id'), ['payment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_refunds_transfer_id'), ['transfer_id'], unique=False)
 
     _create_system_accounts()
 
@@ -297,6 +298,7 @@ def _create_system_accounts() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('refunds', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_refunds_transfer_id'))
         batch_op.drop_index(batch_op.f('ix_refunds_payment_id'))
 
     op.drop_table('refunds')
