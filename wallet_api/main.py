@@ -29,8 +29,11 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
+    headers = dict(problem.headers)
+    if problem.status == 401:  # RFC 9110 §15.5.2: say how to authenticate
+        headers.setdefault("WWW-Authenticate", f'Bearer error="invalid_token", error_description="{problem.code}"')
     return JSONResponse(problem.body(instance=request.url.path), status_code=problem.status,
-                        headers=problem.headers, media_type=PROBLEM_JSON)
+                        headers=headers, media_type=PROBLEM_JSON)
 
 
 def _validation_problem(exc: RequestValidationError) -> Problem:

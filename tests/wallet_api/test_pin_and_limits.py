@@ -202,3 +202,19 @@ def test_a_retry_of_a_pin_payment_replays_without_asking_for_the_pin_again(api):
     assert first.status_code == again.status_code == 201
     assert again.json()["id"] == first.json()["id"] and again.headers["Idempotent-Replayed"] == "true"
     assert api.balance(payer) == 30_000
+
+
+def test_a_pin_lock_stops_small_payments_too(api, settings):
+    from tests.helpers import key
+    payer = api.funded("guessed", 50_000)
+    _owner, shop = api.merchant()
+    for _ in range(settings.pin_max_attempts):
+        api.pay(payer, shop["id"], settings.pin_free_limit_fen + 1, pin="000000")
+    small = api.pay(payer, shop["id"], 100, idem=key())
+    assert small.status_code == 423 and small.json()["code"] == "pin_locked"
+    assert api.balance(payer) == 50_000
+
+
+def test_401_says_how_to_authenticate(client):
+    r = client.get("/v1/me")
+    assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from wallet_api import schemas
 from wallet_api.api.deps import CurrentUser, DbDep, HasherDep, IdempotencyKey, SettingsDep
 from wallet_api.auth.models import User
-from wallet_api.auth.service import check_pin
+from wallet_api.auth.service import check_pin, refuse_if_locked
 from wallet_api.db import transaction
 from wallet_api.errors import NotFound, ValidationFailed
 from wallet_api.idempotency import Outcome, run_once
@@ -27,6 +27,9 @@ def _reply(outcome: Outcome) -> JSONResponse:
 def _pin_if_needed(db, settings, hasher, user: User, amount: int, pin: str | None) -> None:
     if amount > settings.pin_free_limit_fen:
         check_pin(db, settings, hasher, user.id, pin)
+    else:
+        # A lock means someone has been guessing the PIN: small payments stop too until it ends.
+        refuse_if_locked(user)
 
 
 @router.post("/v1/payments/merchant", status_code=201, response_model=schemas.Receipt)

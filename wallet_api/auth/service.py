@@ -130,6 +130,11 @@ def check_pin(db: sessionmaker[Session], settings: Settings, hasher: Hasher, use
     raise failure  # raised after the commit, so the count sticks
 
 
+def refuse_if_locked(user: User) -> None:
+    if user.pin_locked_until is not None and user.pin_locked_until > utcnow():
+        raise _locked(user)
+
+
 def _locked(user: User) -> PinLocked:
     until = user.pin_locked_until
     return PinLocked(f"Too many wrong PINs. Payments are locked until {until:%H:%M} UTC; try again then.",
