@@ -50,7 +50,8 @@ def test_client_sees_only_the_wire_contract():
     bad = [f"{path.relative_to(ROOT)} imports {name}"
            for path in python_files("app") if str(path.relative_to(ROOT)) not in CLIENT_LAUNCHERS
            for name in imported_modules(path)
-           if name.startswith("wallet_api") and name != "wallet_api.schemas"]
+           if name.startswith("wallet_api") and not (name == "wallet_api.schemas"
+                                                      or name.startswith("wallet_api.schemas."))]
     assert bad == []
 
 
@@ -67,6 +68,13 @@ def test_only_the_ledger_writes_balances_and_postings():
             if MONEY_WRITES.search(line):
                 offenders.append(f"{rel}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_schemas_are_pydantic_only():
+    allowed = ("pydantic", "typing", "datetime", "enum", "__future__", "annotated_types", "wallet_api.schemas")
+    bad = [f"{path.relative_to(ROOT)} imports {name}" for path in python_files("wallet_api/schemas")
+           for name in imported_modules(path) if not name.startswith(allowed)]
+    assert bad == []
 
 
 def test_the_architecture_check_itself_sees_a_violation(tmp_path):

@@ -40,38 +40,39 @@ class Problem(Exception):
         return body
 
 
-def _problem(name: str, status: int, code: str, title: str) -> type[Problem]:
+def problem_type(name: str, status: int, code: str, title: str) -> type[Problem]:
+    """Make a Problem subclass. Domains declare their own in wallet_api/<domain>/errors.py."""
     return type(name, (Problem,), {"status": status, "code": code, "title": title})
 
 
 # The catalogue of refusals. Codes are part of the API contract: never rename one.
-NotAuthenticated = _problem("NotAuthenticated", 401, "not_authenticated", "Sign-in required")
-TokenExpired = _problem("TokenExpired", 401, "token_expired", "Session expired")
-TokenInvalid = _problem("TokenInvalid", 401, "token_invalid", "Invalid token")
-RefreshReused = _problem("RefreshReused", 401, "refresh_token_reused", "Refresh token reused")
-BadCredentials = _problem("BadCredentials", 401, "bad_credentials", "Wrong username or password")
-Forbidden = _problem("Forbidden", 403, "forbidden", "Not allowed")
-NotFound = _problem("NotFound", 404, "not_found", "Not found")
-Conflict = _problem("Conflict", 409, "conflict", "Conflict")
-UsernameTaken = _problem("UsernameTaken", 409, "username_taken", "Username taken")
-IdempotencyMismatch = _problem("IdempotencyMismatch", 409, "idempotency_key_reused",
+NotAuthenticated = problem_type("NotAuthenticated", 401, "not_authenticated", "Sign-in required")
+TokenExpired = problem_type("TokenExpired", 401, "token_expired", "Session expired")
+TokenInvalid = problem_type("TokenInvalid", 401, "token_invalid", "Invalid token")
+RefreshReused = problem_type("RefreshReused", 401, "refresh_token_reused", "Refresh token reused")
+BadCredentials = problem_type("BadCredentials", 401, "bad_credentials", "Wrong username or password")
+Forbidden = problem_type("Forbidden", 403, "forbidden", "Not allowed")
+NotFound = problem_type("NotFound", 404, "not_found", "Not found")
+Conflict = problem_type("Conflict", 409, "conflict", "Conflict")
+UsernameTaken = problem_type("UsernameTaken", 409, "username_taken", "Username taken")
+IdempotencyMismatch = problem_type("IdempotencyMismatch", 409, "idempotency_key_reused",
                                "Idempotency key reused with a different request")
-IdempotencyKeyMissing = _problem("IdempotencyKeyMissing", 400, "idempotency_key_required",
+IdempotencyKeyMissing = problem_type("IdempotencyKeyMissing", 400, "idempotency_key_required",
                                  "Idempotency key required")
-InvalidAmount = _problem("InvalidAmount", 422, "invalid_amount", "Invalid amount")
-InsufficientFunds = _problem("InsufficientFunds", 409, "insufficient_funds", "Insufficient funds")
-PinRequired = _problem("PinRequired", 403, "pin_required", "Payment PIN required")
-PinNotSet = _problem("PinNotSet", 403, "pin_not_set", "Payment PIN not set")
-PinIncorrect = _problem("PinIncorrect", 403, "pin_incorrect", "Wrong payment PIN")
-PinLocked = _problem("PinLocked", 423, "pin_locked", "Payments locked")
-InvalidQr = _problem("InvalidQr", 422, "invalid_qr", "Unreadable payment QR")
-MerchantNotFound = _problem("MerchantNotFound", 404, "merchant_not_found", "Unknown merchant")
-PayeeNotFound = _problem("PayeeNotFound", 404, "payee_not_found", "Unknown payee")
-SelfPayment = _problem("SelfPayment", 422, "self_payment", "Cannot pay yourself")
-RefundExceedsPayment = _problem("RefundExceedsPayment", 409, "refund_exceeds_payment",
+InvalidAmount = problem_type("InvalidAmount", 422, "invalid_amount", "Invalid amount")
+InsufficientFunds = problem_type("InsufficientFunds", 409, "insufficient_funds", "Insufficient funds")
+PinRequired = problem_type("PinRequired", 403, "pin_required", "Payment PIN required")
+PinNotSet = problem_type("PinNotSet", 403, "pin_not_set", "Payment PIN not set")
+PinIncorrect = problem_type("PinIncorrect", 403, "pin_incorrect", "Wrong payment PIN")
+PinLocked = problem_type("PinLocked", 423, "pin_locked", "Payments locked")
+InvalidQr = problem_type("InvalidQr", 422, "invalid_qr", "Unreadable payment QR")
+MerchantNotFound = problem_type("MerchantNotFound", 404, "merchant_not_found", "Unknown merchant")
+PayeeNotFound = problem_type("PayeeNotFound", 404, "payee_not_found", "Unknown payee")
+SelfPayment = problem_type("SelfPayment", 422, "self_payment", "Cannot pay yourself")
+RefundExceedsPayment = problem_type("RefundExceedsPayment", 409, "refund_exceeds_payment",
                                 "Refund larger than what is left of the payment")
-BankDeclined = _problem("BankDeclined", 402, "bank_declined", "The bank declined")
-BankTimeout = _problem("BankTimeout", 504, "bank_timeout", "The bank did not answer")
-InvalidNationalId = _problem("InvalidNationalId", 422, "invalid_national_id", "Invalid national ID")
-ValidationFailed = _problem("ValidationFailed", 422, "validation_error", "Invalid request")
-ServiceUnavailable = _problem("ServiceUnavailable", 503, "service_unavailable", "Service unavailable")
+BankDeclined = problem_type("BankDeclined", 402, "bank_declined", "The bank declined")
+BankTimeout = problem_type("BankTimeout", 504, "bank_timeout", "The bank did not answer")
+InvalidNationalId = problem_type("InvalidNationalId", 422, "invalid_national_id", "Invalid national ID")
+ValidationFailed = problem_type("ValidationFailed", 422, "validation_error", "Invalid request")
+ServiceUnavailable = problem_type("ServiceUnavailable", 503, "service_unavailable", "Service unavailable")

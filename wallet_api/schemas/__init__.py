@@ -1,5 +1,7 @@
-"""The wire contract: pydantic models only. The one server module clients may import.
+"""The wire contract: pydantic models only. The one server package clients may import.
 
+This module holds the core (users, wallet, payments, merchants, notifications, journal);
+each domain keeps its own models in a submodule (`wallet_api.schemas.prepaid`, ...).
 Amounts are integers in fen (1 CNY = 100 fen) everywhere; clients format them at the edge.
 """
 
