@@ -13,7 +13,7 @@ test: $(STAMP)  ## set up and run the whole test suite (SQLite and, if reachable
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)  ## benchmarks, JSON out (not part of `make test`)
-	$(BIN)/python -m pytest tests/bench -q -s $(PYTEST_ARGS)
+	$(BIN)/python -m pytest tests/bench -q -s -o python_files="bench_*.py" $(PYTEST_ARGS)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Anxin needs Python 3.11 or newer: set PYTHON=python3.11")'
