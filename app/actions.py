@@ -1,0 +1,211 @@
+"""The user's actions: what a person can do in the app, over the typed client and the app state.
+
+Each action is a plain blocking call; the UI runs them off its event thread and renders
+the result. Nothing here knows about widgets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.api_client import WalletClient
+from app.device import DeviceMemory
+from app.errors import NotFound, PinRequired
+from app.journal_trust import PinnedJournalKeys
+from app.qr import decode_qr_image
+from app.state import AppState, MerchantChoice, PaymentDraft, Preferences
+from wallet_api.schemas import (HistoryPage, LoginIn, MerchantOut, MerchantPaymentIn, NotificationCategory,
+                                NotificationOut, PreferencesIn, QrIn, Receipt, RegisterIn, SetPinIn)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    first_time_here: bool     # show the short setup (care mode) on this device
+
+
+@dataclass(frozen=True)
+class JournalCheck:
+    ok: bool
+    problems: list[str]
+    checkpoint_seq: int | None
+    not_yet_signed: bool = False   # the transfer is newer than the last signed checkpoint
+
+
+@dataclass(frozen=True)
+class Takings:
+    merchant: MerchantOut
+    today_total_fen: int
+    today_count: int
+    payments: list[Receipt]
+
+
+class WalletSession:
+    def __init__(self, client: WalletClient, state: AppState, device: DeviceMemory,
+                 journal_keys: PinnedJournalKeys) -> None:
+        self.client = client
+        self.state = state
+        self.device = device
+        self.journal_keys = journal_keys
+
+    # ---- signing in and out -------------------------------------------------------------------
+
+    def sign_in(self, username: str, password: str) -> SignedIn:
+        self.client.login(LoginIn(username=username, password=password))
+        self.state.user = self.client.me()
+        self.state.prefs = Preferences.from_wire(self.client.preferences())
+        self.refresh_balance()
+        return SignedIn(first_time_here=not self.device.setup_done(self.state.user.username))
+
+    def register(self, username: str, password: str, display_name: str) -> SignedIn:
+        self.client.register(RegisterIn(username=username, password=password, display_name=display_name))
+        return self.sign_in(username, password)
+
+    def finish_setup(self, **changes: object) -> Preferences:
+        prefs = self.save_preferences(**changes) if changes else self.state.prefs
+        self.device.mark_setup_done(self.state.username)
+        return prefs
+
+    def sign_out(self) -> None:
+        try:
+            self.client.logout()
+        finally:
+            self._forget_session()
+
+    def forget_device(self) -> None:
+        """Sign out and drop everything this device kept about the person."""
+        username = self.state.username
+        try:
+            self.client.logout()
+        finally:
+            self.device.forget(username)
+            self._forget_session()
+
+    def _forget_session(self) -> None:
+        self.state.user, self.state.balance_fen, self.state.acting_for = None, None, None
+        # The sign-in screen keeps the way it looked (language, size, contrast): nothing personal in that.
+        p = self.state.prefs
+        self.state.prefs = Preferences(language=p.language, care_mode=p.care_mode,
+                                       font_scale_percent=p.font_scale_percent, high_contrast=p.high_contrast)
+
+    def set_pin(self, password: str, pin: str) -> None:
+        self.client.set_pin(SetPinIn(pin=pin, password=password))
+
+    # ---- home and preferences -----------------------------------------------------------------
+
+    def refresh_balance(self) -> int:
+        self.state.balance_fen = self.client.wallet().balance_fen
+        return self.state.balance_fen
+
+    def save_preferences(self, **changes: object) -> Preferences:
+        wanted = self.state.prefs.with_changes(**changes)
+        body = {name: getattr(wanted, name) for name in changes}
+        if wanted.care_mode and "care_mode" in changes:
+            body.pop("marketing_allowed", None)       # the server turns it off with care mode itself
+        out = self.client.update_preferences(PreferencesIn(**body))
+        self.state.prefs = Preferences.from_wire(out)
+        return self.state.prefs
+
+    # ---- finding whom to pay ------------------------------------------------------------------
+
+    def merchant_from_qr_text(self, payload: str) -> MerchantChoice:
+        out = self.client.parse_qr(QrIn(payload=payload.strip()))
+        return MerchantChoice(out.merchant_id, out.merchant_name, out.local_name, out.amount_fen, payload.strip())
+
+    def merchant_from_qr_image(self, image: bytes) -> MerchantChoice:
+        return self.merchant_from_qr_text(decode_qr_image(image))
+
+    def merchant_by_code(self, code: str) -> MerchantChoice:
+        """The merchant code printed under a shop's QR (its number)."""
+        digits = "".join(ch for ch in code if ch.isdigit())
+        if not digits or len(digits) > 12:
+            raise NotFound(404, "merchant_not_found", "error.merchant_not_found", f"No merchant {code!r}.")
+        out = self.client.merchant(int(digits))
+        return MerchantChoice(out.id, out.name, out.local_name)
+
+    def recent_merchants(self) -> list[MerchantChoice]:
+        """Shops this device remembers the person paying (instant, no network)."""
+        return [MerchantChoice(m.id, m.name, m.local_name) for m in self.device.recent_merchants(self.state.username)]
+
+    def recent_merchants_from_history(self, limit: int = 5) -> list[MerchantChoice]:
+        """On a new device: the shops in the latest history, remembered here from now on."""
+        found: list[MerchantChoice] = []
+        for item in self.client.history(limit=30, direction="out").items:
+            if item.payment_id is None or item.kind != "payment" or len(found) >= limit:
+                continue
+            merchant_id = self.client.payment(item.payment_id).merchant_id
+            if merchant_id is None or any(m.id == merchant_id for m in found):
+                continue
+            out = self.client.merchant(merchant_id)
+            found.append(MerchantChoice(out.id, out.name, out.local_name))
+        for merchant in reversed(found):
+            self.device.remember_merchant(self.state.username, merchant.recent())
+        return found
+
+    # ---- paying -------------------------------------------------------------------------------
+
+    def draft_payment(self, merchant: MerchantChoice, amount_fen: int) -> PaymentDraft:
+        return PaymentDraft(merchant, amount_fen, self.state.balance_fen, uuid.uuid4().hex)
+
+    def pay(self, draft: PaymentDraft, pin: str | None = None) -> Receipt:
+        """Pay the draft. Raises PinRequired when the server wants the PIN: ask for it and call
+        again with the same draft (same idempotency key: never a second payment)."""
+        m = draft.merchant
+        body = MerchantPaymentIn(merchant_id=None if m.qr_payload else m.id, qr_payload=m.qr_payload,
+                                 amount_fen=draft.amount_fen, pin=pin)
+        receipt = self.client.pay_merchant(body, idempotency_key=draft.idempotency_key)
+        draft.receipt = receipt
+        self.device.remember_merchant(self.state.username, m.recent())
+        try:
+            self.refresh_balance()
+        except Exception:   # noqa: BLE001 — the payment went through; a stale balance is not an error
+            pass
+        return receipt
+
+    @staticmethod
+    def needs_pin(error: Exception) -> bool:
+        return isinstance(error, PinRequired) and error.code == "pin_required"
+
+    # ---- history, receipts and the journal ----------------------------------------------------
+
+    def history(self, cursor: int | None = None, limit: int = 20) -> HistoryPage:
+        return self.client.history(limit=limit, cursor=cursor)
+
+    def receipt(self, payment_id: int) -> Receipt:
+        return self.client.payment(payment_id)
+
+    def check_in_journal(self, transfer_id: int) -> JournalCheck:
+        """Is this transfer in the server's signed journal, checked here with the key we pinned?"""
+        try:
+            proof = self.client.transfer_proof(transfer_id)
+        except NotFound:
+            # Proofs exist once a checkpoint covers the transfer (the server signs one every minute).
+            return JournalCheck(False, [], None, not_yet_signed=True)
+        key = self.client.journal_key().public_key
+        problems = self.journal_keys.check(self.state.server_url, proof, key)
+        return JournalCheck(not problems, problems, proof.checkpoint.seq)
+
+    # ---- messages -----------------------------------------------------------------------------
+
+    def messages(self) -> list[NotificationOut]:
+        notes = self.client.notifications()
+        if not self.state.prefs.marketing_allowed:
+            # The server already keeps them away; an old one from before the switch stays hidden too.
+            notes = [n for n in notes if n.category != NotificationCategory.MARKETING]
+        return notes
+
+    def mark_read(self, notification_id: int) -> None:
+        self.client.mark_notification_read(notification_id)
+
+    # ---- the merchant's cashier ---------------------------------------------------------------
+
+    def my_merchants(self) -> list[MerchantOut]:
+        return self.client.my_merchants()
+
+    def takings(self, merchant: MerchantOut, today: datetime | None = None) -> Takings:
+        payments = self.client.merchant_payments(merchant.id)
+        day = (today or datetime.now().astimezone()).astimezone().date()
+        todays = [p for p in payments if p.created_at.astimezone().date() == day]
+        total = sum(p.amount_fen - p.refunded_fen for p in todays)
+        return Takings(merchant, total, len(todays), payments)

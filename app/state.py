@@ -1,0 +1,93 @@
+"""The client's state: who is signed in, their preferences, what the home screen shows.
+
+Plain data, no widgets and no network: the views render it, the actions (app/actions.py) change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from app.device import RecentMerchant
+from wallet_api.schemas import PreferencesOut, Receipt, Role, UserOut
+
+# Care-mode numbers (docs/client.md, from the shared domain brief §4).
+CARE_MIN_BODY_PT = 18
+CARE_MIN_HEADING_PT = 30
+CARE_MIN_TARGET_DP = 60
+CARE_MIN_CONTRAST = 7.0
+CARE_MIN_LINE_HEIGHT = 1.3
+FONT_SCALE_STEPS = (100, 115, 130, 150, 175, 200)
+
+
+@dataclass(frozen=True)
+class Preferences:
+    language: str = "en"
+    care_mode: bool = False
+    font_scale_percent: int = 100
+    high_contrast: bool = False
+    marketing_allowed: bool = False
+    voice_enabled: bool = False
+    speech_rate_percent: int = 100
+
+    @classmethod
+    def from_wire(cls, out: PreferencesOut) -> Preferences:
+        return cls(**out.model_dump())
+
+    def with_changes(self, **changes: object) -> Preferences:
+        updated = replace(self, **changes)
+        # Mirrors the server's rule so the screen never shows a state the server would refuse.
+        return replace(updated, marketing_allowed=False) if updated.care_mode else updated
+
+
+@dataclass(frozen=True)
+class MerchantChoice:
+    """A merchant the person is about to pay, however they found it."""
+
+    id: int
+    name: str
+    local_name: str | None = None
+    fixed_amount_fen: int | None = None   # a QR with an amount in it: the person does not type one
+    qr_payload: str | None = None         # paying by the scanned QR, as the server prefers
+
+    def display_name(self, locale: str) -> str:
+        # Chinese and Korean readers see the merchant's own (Chinese) name first.
+        if self.local_name and locale != "en":
+            return f"{self.local_name} ({self.name})"
+        return f"{self.name} ({self.local_name})" if self.local_name else self.name
+
+    def recent(self) -> RecentMerchant:
+        return RecentMerchant(self.id, self.name, self.local_name)
+
+
+@dataclass
+class PaymentDraft:
+    """One payment from the summary to the receipt. Its idempotency key is chosen once, so any
+    retry of this payment (a lost answer, a PIN asked for afterwards) can never pay twice."""
+
+    merchant: MerchantChoice
+    amount_fen: int
+    balance_before_fen: int | None
+    idempotency_key: str
+    receipt: Receipt | None = None
+
+
+@dataclass
+class AppState:
+    server_url: str
+    user: UserOut | None = None
+    prefs: Preferences = field(default_factory=Preferences)
+    balance_fen: int | None = None
+    # Acting for someone else arrives with the family issue; the state has its place already.
+    acting_for: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
+
+    @property
+    def is_merchant(self) -> bool:
+        return self.user is not None and Role.MERCHANT in self.user.roles
+
+    @property
+    def username(self) -> str:
+        return self.user.username if self.user else ""

@@ -1,0 +1,167 @@
+"""The real app in headless Chromium, driven through Flutter's semantics tree.
+
+One backend (uvicorn, SQLite, the small world of tests/e2e/world.py), one client (flet-web,
+offline) and one browser for the whole session; each test gets a fresh browser context.
+Debian's chromium is used directly (`playwright install` is never run: it downloads).
+Every test fails if the page asks any host but 127.0.0.1 for anything.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+
+from tests.e2e.world import World, build_world
+from tests.live_server import serve_in_thread
+from wallet_api.config import Settings
+from wallet_api.db import make_engine
+from wallet_api.main import create_app
+from wallet_api.migrate import upgrade
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 412, "height": 915}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The one outside request Flet's web client makes (a rive animation runtime from a CDN). It cannot
+# be removed from the prebuilt client, so our page's Content-Security-Policy blocks it in the
+# browser: it is allowed here by name and only when the browser refused it ("csp").
+RIVE = "https://cdn.jsdelivr.net/npm/@rive-app/flutter-native-wasm@"
+TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Iterator[tuple[World, str]]:
+    home = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{home / 'wallet.sqlite3'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    settings = Settings(data_dir=home, database_url=url, secret_key="e2e-secret-not-for-production",
+                        argon2_time_cost=1, argon2_memory_kib=1024, checkpoint_interval_seconds=2)
+    from ui.web import asgi_app
+    with serve_in_thread(create_app(settings)) as api:
+        world = build_world(api)
+        with serve_in_thread(asgi_app(api, home / "client")) as client_url:
+            yield world, client_url
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@dataclass
+class Outside:
+    """Requests for anything not on this machine."""
+
+    seen: list[str] = field(default_factory=list)
+    blocked: dict[str, str] = field(default_factory=dict)
+
+    def offences(self) -> list[str]:
+        return [u for u in self.seen if not (u.startswith(RIVE) and self.blocked.get(u) == "csp")]
+
+
+def _local(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("blob", "data") or parts.hostname == "127.0.0.1"
+
+
+class App:
+    """A person's view of the app: find things by their stable hooks or accessible names, tap, type."""
+
+    def __init__(self, page: Page, url: str) -> None:
+        self.page = page
+        self.url = url
+
+    def open(self) -> float:
+        """Load the app and switch on its semantics tree; returns seconds to the first usable screen."""
+        start = time.perf_counter()
+        with self.page.expect_response(lambda r: "/fonts/" in r.url and r.ok, timeout=TIMEOUT_MS):
+            self.page.goto(self.url)
+        self.page.wait_for_selector("flt-semantics-placeholder", state="attached", timeout=TIMEOUT_MS)
+        self.page.locator("flt-semantics-placeholder").evaluate("e => e.click()")
+        self.hook("signin-submit").wait_for(timeout=TIMEOUT_MS)
+        return time.perf_counter() - start
+
+    def hook(self, identifier: str) -> Locator:
+        return self.page.locator(f'[flt-semantics-identifier="{identifier}"]').first
+
+    def idle(self) -> None:
+        """Wait while the app shows it is busy (a person waits for the "Loading…" line too): a
+        screen being redrawn replaces its controls, and a tap on a control being replaced is lost."""
+        self.page.locator('[flt-semantics-identifier="busy"]').wait_for(state="detached", timeout=TIMEOUT_MS)
+
+    def tap(self, identifier: str) -> None:
+        self.hook(identifier).wait_for(timeout=TIMEOUT_MS)
+        self.idle()
+        self.hook(identifier).click()
+
+    def type(self, identifier: str, text: str) -> None:
+        self.tap(identifier)
+        self.page.keyboard.type(text)
+
+    def wait(self, identifier: str) -> Locator:
+        self.hook(identifier).wait_for(timeout=TIMEOUT_MS)
+        return self.hook(identifier)
+
+    def words(self, identifier: str) -> str:
+        """What a screen reader says for that control: its label, else its text."""
+        node = self.wait(identifier)
+        return node.evaluate("e => (e.getAttribute('aria-label') || e.querySelector('[aria-label]')"
+                             "?.getAttribute('aria-label') || e.innerText || '').trim()")
+
+    def wait_for_words(self, identifier: str, expected: str) -> str:
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while True:
+            said = self.words(identifier)
+            if expected in said or time.monotonic() > deadline:
+                return said
+            self.page.wait_for_timeout(100)
+
+    def settle(self) -> None:
+        """Let the last change paint (before a screenshot)."""
+        self.page.wait_for_timeout(700)
+
+    def screenshot(self, name: str) -> Path:
+        self.settle()
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.type("signin-username", username)
+        self.type("signin-password", password)
+        self.tap("signin-submit")
+
+
+@pytest.fixture
+def app_in_browser(stack, browser) -> Iterator[App]:
+    _world, url = stack
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-US",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    outside = Outside()
+    page.on("request", lambda r: None if _local(r.url) else outside.seen.append(r.url))
+    page.on("requestfailed", lambda r: outside.blocked.__setitem__(r.url, r.failure or ""))
+    app = App(page, url + "/")
+    yield app
+    page.wait_for_timeout(200)      # a request fired at the end still gets its verdict
+    context.close()
+    assert outside.offences() == [], f"the page asked hosts other than 127.0.0.1: {outside.offences()}"
+
+
+@pytest.fixture
+def world(stack) -> World:
+    return stack[0]

@@ -1,0 +1,250 @@
+"""Pay a merchant: find them (QR picture, merchant code, recent), type the amount on a big
+keypad, read the summary back, confirm, give the PIN if the server asks, get a clear receipt.
+
+Every step is on screen until the person moves on: nothing times out, nothing changes by itself.
+"""
+
+from __future__ import annotations
+
+import flet as ft
+
+from app.state import MerchantChoice, PaymentDraft
+from ui.shell import Screen
+
+MAX_AMOUNT_FEN = 100_000_000     # the server's ceiling: 1,000,000 CNY
+
+
+def amount_from_keys(keys: str) -> int | None:
+    """'12.5' -> 1250 fen. None when nothing (or only a dot) has been typed."""
+    if not keys or keys == ".":
+        return None
+    whole, _, cents = keys.partition(".")
+    return int(whole or "0") * 100 + int((cents + "00")[:2])
+
+
+def press(keys: str, key: str) -> str:
+    """The typed amount after one key: at most two decimals, one dot, no leading zeros."""
+    if key == "back":
+        return keys[:-1]
+    if key == ".":
+        return keys if "." in keys else (keys or "0") + "."
+    if "." in keys and len(keys.partition(".")[2]) >= 2:
+        return keys
+    candidate = keys + key if keys != "0" else key
+    amount = amount_from_keys(candidate)
+    return candidate if amount is not None and amount <= MAX_AMOUNT_FEN else keys
+
+
+class PayScreen(Screen):
+    title_key = "pay.title"
+
+    def __init__(self, ui) -> None:
+        super().__init__(ui)
+        self.step = "choose"            # choose -> amount -> summary -> (pin) -> receipt
+        self.code = ""
+        self.recent: list[MerchantChoice] = []
+        self.merchant: MerchantChoice | None = None
+        self.keys = ""
+        self.draft: PaymentDraft | None = None
+        self.pin = ""
+        self.pin_error: str | None = None
+
+    def title(self) -> str:
+        return self.t({"choose": "pay.title", "amount": "pay.amount_title", "summary": "pay.summary_title",
+                       "pin": "pay.pin_title", "receipt": "pay.receipt_title"}[self.step])
+
+    def on_show(self) -> None:
+        if self.step == "choose":
+            self.recent = self.ui.session.recent_merchants()
+            if not self.recent:
+                self.ui.run(self.ui.session.recent_merchants_from_history, lambda found: setattr(self, "recent", found),
+                            busy_key="busy.loading")
+
+    def build(self) -> list[ft.Control]:
+        return {"choose": self._choose, "amount": self._amount, "summary": self._summary, "pin": self._pin,
+                "receipt": self._receipt}[self.step]()
+
+    # ---- 1. whom to pay -----------------------------------------------------------------------
+
+    def _choose(self) -> list[ft.Control]:
+        kit, t = self.kit, self.t
+        controls: list[ft.Control] = [
+            kit.button(t("pay.scan_picture"), self.pick_qr_picture, "pay-scan-picture", icon=ft.Icons.IMAGE_SEARCH),
+            kit.muted(t("pay.scan_picture_hint")),
+            kit.field(t("pay.merchant_code"), "pay-merchant-code", value=self.code,
+                      keyboard=ft.KeyboardType.NUMBER, on_change=lambda e: setattr(self, "code", e.control.value),
+                      on_submit=self.find_by_code),
+            kit.button(t("pay.find_merchant"), self.find_by_code, "pay-find-merchant", primary=False),
+        ]
+        if self.recent:
+            controls.append(kit.muted(t("pay.recent")))
+            controls += [kit.list_action(m.display_name(t.locale), ft.Icons.STOREFRONT,
+                                         lambda e, m=m: self.choose(m), f"pay-recent-{m.id}")
+                         for m in self.recent]
+        return controls
+
+    async def pick_qr_picture(self, _event=None) -> None:
+        files = await ft.FilePicker().pick_files(dialog_title=self.t("pay.scan_picture"),
+                                                 file_type=ft.FilePickerFileType.IMAGE, with_data=True)
+        if files and files[0].bytes:
+            self.scan_picture(files[0].bytes)
+
+    def scan_picture(self, image: bytes) -> None:
+        self.ui.run(lambda: self.ui.session.merchant_from_qr_image(image), self.choose, busy_key="busy.reading_qr")
+
+    def find_by_code(self, _event=None) -> None:
+        code = self.code.strip()
+        if not code:
+            self.ui.error = self.t("pay.code_missing")
+            self.ui.render()
+            return
+        self.ui.run(lambda: self.ui.session.merchant_by_code(code), self.choose, busy_key="busy.finding_merchant")
+
+    def choose(self, merchant: MerchantChoice) -> None:
+        self.merchant = merchant
+        if merchant.fixed_amount_fen:       # the QR already says how much
+            yuan, fen = divmod(merchant.fixed_amount_fen, 100)
+            self.keys = f"{yuan}.{fen:02d}"
+            self.to_summary()
+            return
+        self.keys, self.step = "", "amount"
+        self.ui.render()
+
+    # ---- 2. how much --------------------------------------------------------------------------
+
+    def _amount(self) -> list[ft.Control]:
+        kit, t = self.kit, self.t
+        amount = amount_from_keys(self.keys)
+        shown = t.money(amount) if amount is not None else t.money(0)
+        self._amount_view = kit.amount(shown, identifier="pay-amount", label=t("pay.amount_is", amount=shown))
+        return [
+            kit.body(t("pay.paying_to", payee=self.merchant.display_name(t.locale)), identifier="pay-payee"),
+            self._amount_view,
+            kit.keypad(self.key, "key", with_dot=True, labels={".": t("keypad.dot"), "back": t("keypad.delete")}),
+            kit.button(t("pay.continue"), self.to_summary, "pay-continue", icon=ft.Icons.ARROW_FORWARD),
+        ]
+
+    def key(self, key: str) -> None:
+        self.keys = press(self.keys, key)
+        amount = amount_from_keys(self.keys)
+        shown = self.t.money(amount or 0)
+        self._amount_view.content.value = shown
+        self._amount_view.label = self.t("pay.amount_is", amount=shown)
+        self.ui.refresh()
+
+    def to_summary(self, _event=None) -> None:
+        amount = amount_from_keys(self.keys)
+        if not amount:
+            self.ui.error = self.t("pay.amount_missing")
+            self.ui.render()
+            return
+        self.draft = self.ui.session.draft_payment(self.merchant, amount)
+        self.step = "summary"
+        self.ui.announce(self.readback())
+        self.ui.render()
+
+    # ---- 3. the summary, read back ------------------------------------------------------------
+
+    def readback(self) -> str:
+        """What is about to happen, in one plain sentence (shown, and spoken in care mode)."""
+        t, d = self.t, self.draft
+        sentence = t("pay.readback", payee=d.merchant.display_name(t.locale), amount=t.money(d.amount_fen))
+        if d.balance_before_fen is not None:
+            sentence += " " + t("pay.readback_balance", balance=t.money(d.balance_before_fen),
+                                after=t.money(d.balance_before_fen - d.amount_fen))
+        return sentence
+
+    def _summary(self) -> list[ft.Control]:
+        kit, t, d = self.kit, self.t, self.draft
+        rows = [kit.muted(t("pay.to")), kit.body(d.merchant.display_name(t.locale), identifier="summary-payee"),
+                kit.muted(t("pay.amount")), kit.amount(t.money(d.amount_fen), identifier="summary-amount"),
+                kit.muted(t("pay.from")), kit.body(t("pay.from_balance"))]
+        return [
+            kit.card(rows),
+            kit.notice(self.readback(), "pay-readback", icon=ft.Icons.RECORD_VOICE_OVER),
+            kit.button(t("pay.confirm", amount=t.money(d.amount_fen)), self.confirm, "pay-confirm",
+                       icon=ft.Icons.CHECK, disabled=self.ui.busy),
+            kit.button(t("pay.change_amount"), self.change_amount, "pay-change", primary=False),
+        ]
+
+    def change_amount(self, _event=None) -> None:
+        self.step = "amount" if not self.merchant.fixed_amount_fen else "choose"
+        self.ui.render()
+
+    def confirm(self, _event=None) -> None:
+        if self.ui.busy:
+            return          # a second tap while paying must not start a second payment
+        self._pay(pin=None)
+
+    def _pay(self, pin: str | None) -> None:
+        self.ui.run(lambda: self.ui.session.pay(self.draft, pin), self._paid, on_error=self._refused,
+                    busy_key="busy.paying")
+
+    def _refused(self, error: Exception) -> bool:
+        if self.ui.session.needs_pin(error):
+            self.step, self.pin, self.pin_error = "pin", "", None
+            return True
+        if self.step == "pin":
+            self.pin = ""       # a wrong PIN: start again; the sentence says how many tries are left
+        return False
+
+    def _paid(self, receipt) -> None:
+        self.step = "receipt"
+        self.ui.announce(self.t("pay.done_sentence", amount=self.t.money(receipt.amount_fen), payee=receipt.payee))
+
+    # ---- 4. the PIN ---------------------------------------------------------------------------
+
+    def _pin(self) -> list[ft.Control]:
+        kit, t = self.kit, self.t
+        self._dots = kit.amount(self._dot_text(), identifier="pin-dots",
+                                label=t("pay.pin_count", count=len(self.pin)))
+        return [
+            kit.body(t("pay.pin_why", amount=t.money(self.draft.amount_fen))),
+            self._dots,
+            kit.keypad(self.pin_key, "pin", with_dot=False, labels={"back": t("keypad.delete")}),
+            kit.button(t("pay.pin_submit"), self.submit_pin, "pin-submit", icon=ft.Icons.LOCK_OPEN,
+                       disabled=self.ui.busy),
+        ]
+
+    def _dot_text(self) -> str:
+        return " ".join("●" if i < len(self.pin) else "○" for i in range(6))
+
+    def pin_key(self, key: str) -> None:
+        self.pin = self.pin[:-1] if key == "back" else (self.pin + key)[:6]
+        self._dots.content.value = self._dot_text()
+        self._dots.label = self.t("pay.pin_count", count=len(self.pin))
+        self.ui.refresh()
+
+    def submit_pin(self, _event=None) -> None:
+        if self.ui.busy:
+            return
+        if len(self.pin) != 6:
+            self.ui.error = self.t("pin.six_digits")
+            self.ui.render()
+            return
+        self._pay(pin=self.pin)
+
+    # ---- 5. the receipt -----------------------------------------------------------------------
+
+    def _receipt(self) -> list[ft.Control]:
+        kit, t = self.kit, self.t
+        r = self.draft.receipt
+        balance = self.ui.state.balance_fen
+        rows = [ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=kit.p.success, size=kit.s.icon * 1.5),
+                        kit.text(t("pay.paid"), size=kit.s.heading, weight=ft.FontWeight.BOLD)]),
+                kit.amount(t.money(r.amount_fen), identifier="receipt-amount"),
+                kit.body(t("receipt.to", payee=r.payee), identifier="receipt-payee"),
+                kit.muted(t("receipt.when", when=t.datetime(r.created_at))),
+                kit.muted(t("receipt.number", number=r.id))]
+        if balance is not None:
+            rows.append(kit.body(t("receipt.balance_now", balance=t.money(balance))))
+        return [
+            kit.card(rows, identifier="receipt", label=t("pay.done_sentence", amount=t.money(r.amount_fen),
+                                                           payee=r.payee)),
+            kit.button(t("pay.done"), lambda e: self.ui.home(), "receipt-done", icon=ft.Icons.HOME),
+            kit.button(t("receipt.open"), self.open_receipt, "receipt-details", primary=False),
+        ]
+
+    def open_receipt(self, _event=None) -> None:
+        from ui.views.history import ReceiptScreen
+        self.ui.open(ReceiptScreen(self.ui, payment_id=self.draft.receipt.id, receipt=self.draft.receipt))
