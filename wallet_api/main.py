@@ -15,6 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import wallet_api.models  # noqa: F401  (registers every table)
 from wallet_api.api import auth, journal, merchants, notifications, payments, wallet
+from wallet_api.api import campus
+from wallet_api.api import coupons
+from wallet_api.api import prepaid
 from wallet_api.api.docs import install_offline_docs
 from wallet_api.auth.secrets import Hasher
 from wallet_api.config import Settings, get_settings
@@ -114,7 +117,7 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
     app.state.signer = load_or_create_signer(settings.signing_key_file)
     install_problem_handlers(app)
     install_offline_docs(app)
-    for module in (auth, wallet, payments, merchants, notifications, journal):
+    for module in (auth, wallet, payments, merchants, notifications, journal, campus, coupons, prepaid):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["meta"])

@@ -320,19 +320,23 @@ def test_invalid_national_id_changes_nothing(api, client, db, number):
 
 # ---- preferences ---------------------------------------------------------------------------------
 
+# The care-mode preferences (tests/wallet_api/test_care_preferences.py) start in the standard mode.
+CARE_DEFAULTS = {"care_mode": False, "font_scale_percent": 100, "high_contrast": False, "voice_enabled": False,
+                 "speech_rate_percent": 100}
+
 def test_preferences_default_to_no_marketing_in_english(api, client):
     alice = api.register("alice", pin=None)
     r = client.get("/v1/me/preferences", headers=alice.headers)
     assert r.status_code == 200
-    assert r.json() == {"marketing_allowed": False, "language": "en"}
+    assert r.json() == {"marketing_allowed": False, "language": "en", **CARE_DEFAULTS}
 
 
 def test_preferences_can_be_patched_field_by_field(api, client, db):
     alice = api.register("alice", pin=None)
     r = client.patch("/v1/me/preferences", json={"marketing_allowed": True}, headers=alice.headers)
-    assert r.json() == {"marketing_allowed": True, "language": "en"}
+    assert r.json() == {"marketing_allowed": True, "language": "en", **CARE_DEFAULTS}
     r = client.patch("/v1/me/preferences", json={"language": "zh-CN"}, headers=alice.headers)
-    assert r.json() == {"marketing_allowed": True, "language": "zh-CN"}
+    assert r.json() == {"marketing_allowed": True, "language": "zh-CN", **CARE_DEFAULTS}
     assert client.get("/v1/me/preferences", headers=alice.headers).json() == r.json()
     with db() as s:
         prefs = s.get(Preferences, alice.id)
@@ -344,7 +348,7 @@ def test_bad_preference_patch_is_refused_and_changes_nothing(api, client, patch)
     alice = api.register("alice", pin=None)
     assert_problem(client.patch("/v1/me/preferences", json=patch, headers=alice.headers), 422, "validation_error")
     assert client.get("/v1/me/preferences", headers=alice.headers).json() == {"marketing_allowed": False,
-                                                                              "language": "en"}
+                                                                              "language": "en", **CARE_DEFAULTS}
 
 
 def test_preferences_need_a_sign_in(client):

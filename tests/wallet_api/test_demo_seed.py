@@ -26,3 +26,26 @@ def test_seed_demo_twice_builds_one_verifiable_world(settings, db, capsys):
 
     assert anxin(["audit", "verify", *args]) == 0
     assert "OK: every chain, balance and checkpoint verifies" in capsys.readouterr().out
+
+
+def test_the_demo_has_prepaid_cards_and_the_regulator_sees_coverage_and_real_alerts(settings, client):
+    args = ["--database-url", settings.sqlalchemy_url, "--data-dir", str(settings.data_dir)]
+    assert anxin(["seed-demo", *args]) == 0
+
+    def login(username: str) -> dict[str, str]:
+        r = client.post("/v1/auth/login", json={"username": username, "password": "anxin-demo-2026"})
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    regulator = login("regulator")
+    rows = {r["name"]: r for r in client.get("/v1/regulator/prepaid/merchants", headers=regulator).json()}
+    assert {"Iron Gym", "Jade Hair Salon"} <= rows.keys()
+    for row in rows.values():
+        assert row["outstanding_fen"] > 0 and row["escrow_fen"] >= row["required_fen"] > 0
+    assert (rows["Iron Gym"]["escrow_policy"], rows["Jade Hair Salon"]["escrow_policy"]) == ("full", "ratio")
+    alerts = client.get("/v1/regulator/prepaid/alerts", headers=regulator).json()
+    assert {(a["type"], a["merchant_name"]) for a in alerts} >= {("complaints", "Jade Hair Salon"),
+                                                                ("card_over_limit", "Iron Gym")}
+    for holder in ("nainai", "xiaoming"):
+        cards = client.get("/v1/prepaid/cards", headers=login(holder)).json()
+        assert {c["merchant_name"] for c in cards} == {"Iron Gym", "Jade Hair Salon"}
+        assert any(c["used"] for c in cards)

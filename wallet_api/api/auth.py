@@ -5,8 +5,9 @@ from fastapi import APIRouter, Response
 from wallet_api import schemas
 from wallet_api.api.deps import CurrentPrincipal, CurrentUser, DbDep, HasherDep, SettingsDep
 from wallet_api.auth import service
-from wallet_api.auth.models import User
+from wallet_api.auth.models import Preferences, User
 from wallet_api.db import transaction
+from wallet_api.errors import ValidationFailed
 
 router = APIRouter(tags=["auth"])
 
@@ -63,17 +64,32 @@ def real_name(data: schemas.RealNameIn, user: CurrentUser, db: DbDep, settings: 
         return service.user_out(s, row)
 
 
+def _preferences_out(prefs: Preferences) -> schemas.PreferencesOut:
+    return schemas.PreferencesOut(marketing_allowed=prefs.marketing_allowed, language=prefs.language,
+                                  care_mode=prefs.care_mode, font_scale_percent=prefs.font_scale_percent,
+                                  high_contrast=prefs.high_contrast, voice_enabled=prefs.voice_enabled,
+                                  speech_rate_percent=prefs.speech_rate_percent)
+
+
 @router.get("/v1/me/preferences", response_model=schemas.PreferencesOut)
 def get_preferences(user: CurrentUser, db: DbDep) -> schemas.PreferencesOut:
     with transaction(db) as s:
-        prefs = service.preferences(s, user.id)
-        return schemas.PreferencesOut(marketing_allowed=prefs.marketing_allowed, language=prefs.language)
+        return _preferences_out(service.preferences(s, user.id))
 
 
 @router.patch("/v1/me/preferences", response_model=schemas.PreferencesOut)
 def update_preferences(data: schemas.PreferencesIn, user: CurrentUser, db: DbDep) -> schemas.PreferencesOut:
+    changes = data.model_dump(exclude_none=True)
     with transaction(db) as s:
         prefs = service.preferences(s, user.id)
-        for field, value in data.model_dump(exclude_none=True).items():
+        # Care mode means no promotions at all (docs/client.md): the server holds that rule, not each device.
+        if changes.get("marketing_allowed") and changes.get("care_mode", prefs.care_mode):
+            raise ValidationFailed("Care mode keeps promotions away, so marketing messages cannot be allowed "
+                                   "while it is on. Turn care mode off first.",
+                                   errors=[{"loc": ["body", "marketing_allowed"], "type": "care_mode_marketing_free",
+                                            "msg": "not allowed while care mode is on"}])
+        for field, value in changes.items():
             setattr(prefs, field, value)
-        return schemas.PreferencesOut(marketing_allowed=prefs.marketing_allowed, language=prefs.language)
+        if prefs.care_mode:
+            prefs.marketing_allowed = False
+        return _preferences_out(prefs)

@@ -9,6 +9,7 @@ from wallet_api import schemas
 from wallet_api.api.deps import CurrentUser, DbDep, HasherDep, IdempotencyKey, SettingsDep
 from wallet_api.auth.models import User
 from wallet_api.auth.service import check_pin, refuse_if_locked
+from wallet_api.coupons import redemption as coupon_payments
 from wallet_api.db import transaction
 from wallet_api.errors import NotFound, ValidationFailed
 from wallet_api.idempotency import Outcome, run_once
@@ -45,6 +46,9 @@ def pay_merchant(data: schemas.MerchantPaymentIn, user: CurrentUser, db: DbDep, 
         else:
             merchant = merchants.get_merchant(s, data.merchant_id)
         payer = s.get(User, user.id)
+        if data.coupon_id is not None:  # one coupon per order: its subsidy is a leg of the same transfer
+            return service.receipt(s, coupon_payments.pay_with_coupon(s, payer, merchant, data.amount_fen,
+                                                                      data.coupon_id, data.memo))
         return service.receipt(s, service.pay_merchant(s, payer, merchant, data.amount_fen, data.memo))
 
     # The PIN is not part of the request's identity: a retry may carry it or not.

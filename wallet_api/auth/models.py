@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wallet_api.db import Base
@@ -80,3 +80,10 @@ class Preferences(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     marketing_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # Care mode (docs/client.md): larger type, a simple home, no promotions. The server keeps
+    # marketing_allowed false while care mode is on (api/auth.py), so every device agrees.
+    care_mode: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    font_scale_percent: Mapped[int] = mapped_column(Integer, default=100, server_default=text("100"))
+    high_contrast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    voice_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    speech_rate_percent: Mapped[int] = mapped_column(Integer, default=100, server_default=text("100"))

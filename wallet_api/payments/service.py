@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -87,6 +88,12 @@ def pay_person(session: Session, payer: User, payee_username: str, amount: int, 
     return payment
 
 
+# A domain whose payments are paid for by more than the payer's wallet (a city coupon's subsidy) registers how a
+# refund goes back to each source: split(session, payment, amount) -> the crediting legs, or None if not its own.
+RefundSplit = Callable[[Session, Payment, int], list[Leg] | None]
+REFUND_SPLITS: list[RefundSplit] = []
+
+
 def refund(session: Session, merchant_owner: User, payment_id: int, amount: int, reason: str = "") -> Refund:
     _require_positive(amount)
     # Business row first, ledger accounts last (inside post_transfer): one lock order everywhere.
@@ -100,11 +107,14 @@ def refund(session: Session, merchant_owner: User, payment_id: int, amount: int,
     if amount > left:
         raise RefundExceedsPayment(f"At most {yuan(left)} CNY of this payment can still be refunded.",
                                    refundable_fen=left)
+    payer_wallet = wallet_account_id(session, payment.payer_user_id)
+    credits = next((legs for split in REFUND_SPLITS if (legs := split(session, payment, amount)) is not None),
+                   [Leg(payer_wallet, amount)])
+    to_payer = sum(leg.amount for leg in credits if leg.account_id == payer_wallet)
     try:
         transfer = post_transfer(
             session, kind="refund", memo=reason,
-            legs=[Leg(merchant.settlement_account_id, -amount),
-                  Leg(wallet_account_id(session, payment.payer_user_id), amount)],
+            legs=[Leg(merchant.settlement_account_id, -amount), *credits],
             details={"from": merchant.local_name or merchant.name, "to": "customer", "payment_id": payment.id})
     except InsufficientFunds:
         raise InsufficientFunds("The shop's settlement balance is too low to refund this now.") from None
@@ -113,7 +123,7 @@ def refund(session: Session, merchant_owner: User, payment_id: int, amount: int,
                  created_at=transfer.created_at)
     session.add(row)
     notify(session, payment.payer_user_id, Cat.TRANSACTIONAL, "notice.refund_received",
-           f"{merchant.name} refunded you {yuan(amount)} CNY.", amount_fen=amount, payee=merchant.name)
+           f"{merchant.name} refunded you {yuan(to_payer)} CNY.", amount_fen=to_payer, payee=merchant.name)
     session.flush()
     return row
 
@@ -139,7 +149,8 @@ def receipt(session: Session, payment: Payment) -> schemas.Receipt:
         id=payment.id, kind=payment.kind, amount_fen=payment.amount, refunded_fen=payment.refunded_amount,
         payer=payer.display_name, payee=payee, merchant_id=payment.merchant_id, memo=payment.memo,
         transfer_id=payment.transfer_id, journal_hash=transfer.hash, created_at=payment.created_at,
-        refunds=[refund_out(r) for r in refunds])
+        refunds=[refund_out(r) for r in refunds], coupon_id=(transfer.details or {}).get("coupon_id"),
+        subsidy_fen=(transfer.details or {}).get("subsidy_fen", 0))
 
 
 def refund_out(r: Refund) -> schemas.RefundOut:

@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 # Strict: 12.5, "1250", true and 1e3 are refused, not coerced. The upper bound is the
 # server's sanity ceiling (1,000,000 CNY); a smaller configured limit may apply on top.
@@ -97,14 +97,33 @@ class RealNameIn(Wire):
     national_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=15, max_length=18)]
 
 
+FontScalePercent = Annotated[int, Field(strict=True, ge=100, le=200,
+                                        description="Text size in percent of the default; only upward.")]
+SpeechRatePercent = Annotated[int, Field(strict=True, ge=50, le=200,
+                                         description="Speaking speed in percent of the normal rate.")]
+
+
 class PreferencesOut(BaseModel):
     marketing_allowed: bool
     language: Literal["en", "zh-CN", "ko"]
+    care_mode: bool = False
+    font_scale_percent: int = 100
+    high_contrast: bool = False
+    voice_enabled: bool = False
+    speech_rate_percent: int = 100
 
 
 class PreferencesIn(Wire):
+    """Only the fields sent change. Turning care mode on also turns marketing off; while care mode
+    is on, allowing marketing is refused."""
+
     marketing_allowed: bool | None = None
     language: Literal["en", "zh-CN", "ko"] | None = None
+    care_mode: StrictBool | None = None
+    font_scale_percent: FontScalePercent | None = None
+    high_contrast: StrictBool | None = None
+    voice_enabled: StrictBool | None = None
+    speech_rate_percent: SpeechRatePercent | None = None
 
 
 # ---- wallet, history, funding ---------------------------------------------------------------
@@ -213,6 +232,7 @@ class MerchantPaymentIn(Wire):
     amount_fen: AmountFen
     pin: Pin | None = None
     memo: Memo = ""
+    coupon_id: int | None = Field(default=None, description="A city coupon to apply (GET /v1/coupons/best).")
 
 
 class P2PPaymentIn(Wire):
@@ -249,6 +269,8 @@ class Receipt(BaseModel):
     journal_hash: str
     created_at: datetime
     refunds: list[RefundOut] = Field(default_factory=list)
+    coupon_id: int | None = None
+    subsidy_fen: int = Field(default=0, description="Paid by a city coupon; the payer paid amount_fen - subsidy_fen.")
 
 
 # ---- notifications --------------------------------------------------------------------------
