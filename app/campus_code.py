@@ -10,17 +10,15 @@ in a file-based keyring unless the person explicitly accepts that risk, exactly 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import math
 import time
 from dataclasses import dataclass
 
 import keyring.errors
-import qrcode
-import qrcode.constants
 from keyring.backend import KeyringBackend
 
+from app.qr import qr_png
 from app.session import SERVICE, KeyringStatus, keyring_security
 from app.totp import hotp, time_step
 from wallet_api.schemas.campus import DeviceSecretOut
@@ -95,16 +93,6 @@ def payment_code(key: DeviceKey, now: float | None = None) -> PaymentCode:
 
 def seconds_left(step_seconds: int, now: float) -> int:
     return max(1, math.ceil(step_seconds - (now % step_seconds)))
-
-
-def qr_png(text: str, *, box_size: int = 8) -> bytes:
-    """A PNG of `text` as a QR code with its quiet zone (qrcode + Pillow)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 # ---- the keychain ---------------------------------------------------------------------------

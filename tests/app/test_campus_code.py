@@ -8,42 +8,19 @@ import io
 import httpx
 import pytest
 import qrcode
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
-from keyring.errors import KeyringError, PasswordDeleteError
 from keyrings.alt.file import PlaintextKeyring
 from PIL import Image
-from tests.app.client_fakes import BASE_URL, FakeWalletServer, body_of, ok
 
 from app.campus_client import CampusClient, activate_this_phone, register_this_phone
 from app.campus_code import DeviceKey, DeviceKeyStore, InsecureDeviceKeyError, payment_code, qr_png
 from app.session import MemoryTokenStore
+from tests.app.client_fakes import BASE_URL, FakeWalletServer, body_of, ok
+from tests.fakes import FakeOsKeychain
 
 KEY = DeviceKey(device_id=7, number=42, secret=bytes(range(32)))
 NOW = "2026-11-22T11:00:00Z"
 
-
-class FakeOsKeychain(KeyringBackend):
-    """Stands in for the phone's keychain, in memory; `broken` makes every write fail."""
-
-    priority = 10
-
-    def __init__(self, broken: bool = False) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-        self.broken = broken
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        if self.broken:
-            raise KeyringError("the keychain is locked")
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such entry")
 
 
 @pytest.fixture

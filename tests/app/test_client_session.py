@@ -8,32 +8,17 @@ import keyring.core
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
-from keyring.errors import PasswordDeleteError
 from keyrings.alt.file import PlaintextKeyring
 
 from app.session import (
-    SERVICE, InsecureKeyringError, KeyringTokenStore, MemoryTokenStore, TokenStore, keyring_security,
+    SERVICE,
+    InsecureKeyringError,
+    KeyringTokenStore,
+    MemoryTokenStore,
+    TokenStore,
+    keyring_security,
 )
-
-
-class FakeOsKeychain(KeyringBackend):
-    """Stands in for macOS Keychain / Windows Credential Manager / Secret Service: in memory."""
-
-    priority = 10
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such entry")
+from tests.fakes import FakeOsKeychain
 
 
 def chain_of(*backends: KeyringBackend) -> chainer.ChainerBackend:

@@ -3,13 +3,12 @@ the client core — offline code, device key in a (fake) OS keychain, the real s
 
 from __future__ import annotations
 
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 from sqlalchemy import func, select
 
 from app.campus_client import CampusClient, register_this_phone
 from app.campus_code import DeviceKeyStore, payment_code
 from app.cli import main as anxin
+from tests.fakes import FakeOsKeychain
 from wallet_api.campus.models import Campus, CampusMerchant
 from wallet_api.merchants.models import Merchant
 from wallet_api.schemas import LoginIn
@@ -17,25 +16,6 @@ from wallet_api.schemas.campus import ChargeIn
 
 DEMO_PASSWORD, DEMO_PIN = "anxin-demo-2026", "135790"
 
-
-class FakeOsKeychain(KeyringBackend):
-    """Stands in for the phone's keychain (Keychain / Credential Manager / Secret Service), in memory."""
-
-    priority = 10
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.entries: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.entries.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.entries[(service, username)] = password
-
-    def delete_password(self, service, username):
-        if self.entries.pop((service, username), None) is None:
-            raise PasswordDeleteError("no such entry")
 
 
 def signed_in(client, username: str) -> CampusClient:
