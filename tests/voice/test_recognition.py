@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from tests.voice.audio_fixtures import silence, speak_to_wav, white_noise
-from voice.audio import chunks, read_wav, wav_source
+from voice.audio import read_wav, wav_source
 from voice.dialogue import ConfirmedPayment, Dialogue, State
 from voice.intents import Intent, IntentName
 from voice.speech import Speaker
