@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.world import World, build_world
 from tests.live_server import serve_in_thread
@@ -30,6 +31,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 412, "height": 915}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+FAILURES = Path(__file__).resolve().parents[2] / "var" / "e2e-failures"
 # The one outside request Flet's web client makes (a rive animation runtime from a CDN). It cannot
 # be removed from the prebuilt client, so our page's Content-Security-Policy blocks it in the
 # browser: it is allowed here by name and only when the browser refused it ("csp").
@@ -111,12 +113,37 @@ class App:
         self.hook(identifier).click()
 
     def type(self, identifier: str, text: str) -> None:
-        self.tap(identifier)
-        self.page.keyboard.type(text)
+        """Tap a text field and type, as a person would: only once the field has the keyboard (Flutter
+        focuses its editing <input> a frame after the tap; keys sent before that are lost), and
+        again if what arrived is not what was typed."""
+        for _attempt in range(3):
+            self.tap(identifier)
+            self.page.wait_for_function("() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)",
+                                        timeout=TIMEOUT_MS)
+            self.page.keyboard.type(text)
+            if self.page.evaluate("() => document.activeElement?.value ?? ''") == text:
+                return
+            self.page.keyboard.press("Control+A")
+            self.page.keyboard.press("Backspace")
+        raise AssertionError(f"could not type into {identifier!r}; on screen: {self.on_screen()}")
 
     def wait(self, identifier: str) -> Locator:
-        self.hook(identifier).wait_for(timeout=TIMEOUT_MS)
+        try:
+            self.hook(identifier).wait_for(timeout=TIMEOUT_MS)
+        except PlaywrightTimeout:
+            raise AssertionError(f"{identifier!r} never appeared; on screen: {self.on_screen()}") from None
         return self.hook(identifier)
+
+    def on_screen(self) -> str:
+        """For a failure message: every semantics hook and label showing now, and a screenshot."""
+        FAILURES.mkdir(parents=True, exist_ok=True)
+        shot = FAILURES / f"{time.strftime('%H%M%S')}-{id(self.page)}.png"
+        self.page.screenshot(path=str(shot))
+        labels = self.page.evaluate(
+            "() => [...document.querySelectorAll('[flt-semantics-identifier],[aria-label]')].map(e => "
+            "(e.getAttribute('flt-semantics-identifier') || '') + ':' + (e.getAttribute('aria-label') || '')"
+            ".slice(0, 60))")
+        return f"{labels} (screenshot {shot})"
 
     def words(self, identifier: str) -> str:
         """What a screen reader says for that control: its label, else its text."""
