@@ -18,29 +18,46 @@ knobs are max_examples and stateful_step_count at the bottom of the file.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, initialize, invariant, multiple, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
+from tests.fresh_db import Backend
+from tests.helpers import DECLINING_CARD, GOOD_CARD, LOST_ANSWER_CARD, PASSWORD, SILENT_CARD
 from wallet_api import schemas
 from wallet_api.auth.models import User
 from wallet_api.auth.secrets import Hasher
 from wallet_api.auth.service import create_user
-from wallet_api.db import make_engine, make_session_factory, transaction
-from wallet_api.errors import (BankDeclined, BankTimeout, Forbidden, IdempotencyMismatch, InsufficientFunds,
-                               InvalidAmount, NotFound, PayeeNotFound, RefundExceedsPayment, SelfPayment)
+from wallet_api.db import transaction
+from wallet_api.errors import (
+    BankDeclined,
+    BankTimeout,
+    Forbidden,
+    IdempotencyMismatch,
+    InsufficientFunds,
+    InvalidAmount,
+    NotFound,
+    PayeeNotFound,
+    RefundExceedsPayment,
+    SelfPayment,
+)
 from wallet_api.funding import service as funding
 from wallet_api.funding.bank import SandboxBank
 from wallet_api.ledger import Account, SystemAccount, Transfer, account_by_code
@@ -52,9 +69,6 @@ from wallet_api.merchants.models import Merchant
 from wallet_api.merchants.service import create_merchant
 from wallet_api.payments import service as payments
 from wallet_api.payments.models import Payment
-
-from tests.conftest import _wipe_postgres
-from tests.helpers import DECLINING_CARD, GOOD_CARD, LOST_ANSWER_CARD, PASSWORD, SILENT_CARD
 
 CUSTOMERS = ("ann", "ben", "cai")
 SHOP_OWNERS = {"lotus": "lotus_owner", "tea": "tea_owner"}  # shop -> the user who owns it
@@ -69,37 +83,6 @@ shops = st.sampled_from(sorted(SHOP_OWNERS))
 card_behaviours = st.sampled_from(sorted(CARDS))
 amounts = st.integers(min_value=1, max_value=20_000)
 non_positive_amounts = st.integers(min_value=-5_000, max_value=0)
-
-
-# --- a fresh database per Hypothesis example -------------------------------------------
-
-@dataclass(frozen=True)
-class Backend:
-    """Hands out an empty, migrated database for each example."""
-
-    url: str
-    sqlite_template: Path
-    workdir: Path
-
-    @property
-    def is_postgres(self) -> bool:
-        return self.url.startswith("postgresql")
-
-    def fresh(self) -> tuple[sessionmaker[Session], Callable[[], None]]:
-        """A session factory on an empty database, and the function that releases it."""
-        if self.is_postgres:
-            _wipe_postgres(self.url)
-            engine = make_engine(self.url, pool_size=2)
-            return make_session_factory(engine), engine.dispose
-        path = self.workdir / f"example-{uuid.uuid4().hex[:12]}.sqlite3"
-        shutil.copy(self.sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-
-        def release() -> None:
-            engine.dispose()
-            for leftover in path.parent.glob(path.name + "*"):
-                leftover.unlink()
-        return make_session_factory(engine), release
 
 
 # --- the model ------------------------------------------------------------------------

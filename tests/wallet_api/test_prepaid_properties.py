@@ -19,26 +19,31 @@ max_examples and stateful_step_count at the bottom of the file).
 
 from __future__ import annotations
 
-import shutil
 import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (Bundle, RuleBasedStateMachine, invariant, multiple, precondition, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from tests.conftest import _wipe_postgres
+from tests.fresh_db import Backend
 from tests.helpers import GOOD_CARD, PASSWORD
 from tests.wallet_api.prepaid_world import NATIONAL_ID
 from wallet_api import schemas
@@ -46,7 +51,7 @@ from wallet_api.auth.models import User
 from wallet_api.auth.secrets import Hasher
 from wallet_api.auth.service import create_user, grant_role, verify_real_name
 from wallet_api.config import Settings
-from wallet_api.db import make_engine, make_session_factory, transaction
+from wallet_api.db import transaction
 from wallet_api.errors import InsufficientFunds
 from wallet_api.funding import service as funding
 from wallet_api.funding.bank import SandboxBank
@@ -59,8 +64,15 @@ from wallet_api.prepaid import errors as E
 from wallet_api.prepaid import service
 from wallet_api.prepaid.invariants import check_prepaid_escrow
 from wallet_api.prepaid.models import PrepaidMerchant
-from wallet_api.prepaid.policy import (PolicyValues, charge_release, default_split, holder_share, refund_split,
-                                       shortfall, withdrawable)
+from wallet_api.prepaid.policy import (
+    PolicyValues,
+    charge_release,
+    default_split,
+    holder_share,
+    refund_split,
+    shortfall,
+    withdrawable,
+)
 from wallet_api.prepaid.service import OverLimit
 
 START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -79,30 +91,6 @@ LATE = 20  # steps before a shop may give notice or be declared in default
 OUTCOMES: Counter[tuple[str, str]] = Counter()  # (rule, "done" or the refusal) -> how often it was seen
 
 amounts = st.integers(min_value=1, max_value=60_000)
-
-
-@dataclass(frozen=True)
-class Backend:
-    """Hands out an empty, migrated database for each example."""
-
-    url: str
-    sqlite_template: Path
-    workdir: Path
-
-    def fresh(self) -> tuple[sessionmaker[Session], Callable[[], None]]:
-        if self.url.startswith("postgresql"):
-            _wipe_postgres(self.url)
-            engine = make_engine(self.url, pool_size=2)
-            return make_session_factory(engine), engine.dispose
-        path = self.workdir / f"example-{uuid.uuid4().hex[:12]}.sqlite3"
-        shutil.copy(self.sqlite_template, path)
-        engine = make_engine(f"sqlite:///{path}")
-
-        def release() -> None:
-            engine.dispose()
-            for leftover in path.parent.glob(path.name + "*"):
-                leftover.unlink()
-        return make_session_factory(engine), release
 
 
 # --- the model ----------------------------------------------------------------------------------
