@@ -10,10 +10,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.api_client import WalletClient
+from keyring.backend import KeyringBackend
+
+from app.anxin_client import AnxinClient
 from app.device import DeviceMemory
 from app.errors import NotFound, PinRequired
 from app.journal_trust import PinnedJournalKeys
+from app.payment_code import PaymentCodes
 from app.qr import decode_qr_image
 from app.state import AppState, MerchantChoice, PaymentDraft, Preferences
 from wallet_api.schemas import (HistoryPage, LoginIn, MerchantOut, MerchantPaymentIn, NotificationCategory,
@@ -42,12 +45,14 @@ class Takings:
 
 
 class WalletSession:
-    def __init__(self, client: WalletClient, state: AppState, device: DeviceMemory,
-                 journal_keys: PinnedJournalKeys) -> None:
+    def __init__(self, client: AnxinClient, state: AppState, device: DeviceMemory,
+                 journal_keys: PinnedJournalKeys, *, keychain: KeyringBackend | None = None) -> None:
         self.client = client
         self.state = state
         self.device = device
         self.journal_keys = journal_keys
+        # The domains' actions, each over the same client and state.
+        self.codes = PaymentCodes(client, state, keychain)
 
     # ---- signing in and out -------------------------------------------------------------------
 

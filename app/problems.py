@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.campus_code import InsecureDeviceKeyError
 from app.errors import (ApiError, BankError, Conflict, ConnectionLost, InsufficientFunds, NotAuthenticated, NotFound,
                         PinIncorrect, PinLocked, PinRequired, ServerUnavailable, ValidationError)
 from app.i18n import Translator
@@ -23,6 +24,7 @@ _BY_CLASS: list[tuple[type[Exception], str]] = [
     (PinIncorrect, "pin_incorrect"), (PinLocked, "pin_locked"), (PinRequired, "pin_required"),
     (BankError, "bank_declined"), (NotFound, "not_found"), (Conflict, "conflict"),
     (ValidationError, "validation_error"), (QrNotFound, "qr_not_found"), (JournalKeyChanged, "journal_key_changed"),
+    (InsecureDeviceKeyError, "keychain_insecure"),
 ]
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import flet as ft
 
-from app.api_client import WalletClient
+from keyring.backend import KeyringBackend
+
+from app.anxin_client import AnxinClient
 from app.actions import WalletSession
 from app.device import DeviceMemory
 from app.fonts import FontChoice
@@ -23,6 +25,7 @@ class ClientConfig:
     server_url: str
     data_dir: Path | None = None        # device memory and pinned journal keys; None: the user's dirs
     font: FontChoice | None = None
+    keychain: KeyringBackend | None = None   # where payment-code keys go; None: the OS keychain
 
     def device(self) -> DeviceMemory:
         return DeviceMemory(self.data_dir / "device.json" if self.data_dir else None)
@@ -33,8 +36,9 @@ class ClientConfig:
 
 def new_session(config: ClientConfig) -> WalletSession:
     # Tokens stay in this session's memory: in the web client each browser tab signs in itself.
-    client = WalletClient(config.server_url, tokens=MemoryTokenStore())
-    return WalletSession(client, AppState(config.server_url), config.device(), config.journal_keys())
+    client = AnxinClient(config.server_url, tokens=MemoryTokenStore())
+    return WalletSession(client, AppState(config.server_url), config.device(), config.journal_keys(),
+                         keychain=config.keychain)
 
 
 def make_main(config: ClientConfig) -> Callable[[ft.Page], None]:

@@ -7,6 +7,7 @@ Screens are small classes (ui/views/) with state of their own; the shell keeps t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -173,6 +174,26 @@ class Shell:
             self.render()
 
         self.runner.submit(work, apply)
+
+    def every(self, seconds: float, tick: Callable[[], bool]) -> None:
+        """Call `tick` on the UI loop every `seconds` until it returns False (a countdown, a poll).
+        A page without an event loop (the renderer-free tests) gets no ticks: tests call `tick`."""
+        run_task = getattr(self.page, "run_task", None)
+        if run_task is None:
+            return
+
+        async def ticking() -> None:
+            while True:
+                await asyncio.sleep(seconds)
+                if not tick():
+                    return
+
+        run_task(ticking)
+
+    def poll(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
+        """Like `run`, but quietly: no busy line, no redraw, and a failure is ignored (the next poll
+        tries again). For background checks a person did not ask for."""
+        self.runner.submit(work, lambda ok, result: on_done(result) if ok else None)
 
     @property
     def busy(self) -> bool:

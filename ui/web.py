@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 import flet as ft
+from keyring.backend import KeyringBackend
 
 from app.fonts import INSTALL_HINT, prepare_web_assets
 from ui.app import ClientConfig, make_main
@@ -18,18 +19,18 @@ def web_assets_dir(data_dir: Path | None) -> Path:
     return (data_dir / "web-assets") if data_dir else Path(tempfile.gettempdir()) / "anxin-web-assets"
 
 
-def prepare(server_url: str, data_dir: Path | None) -> tuple[ClientConfig, Path]:
+def prepare(server_url: str, data_dir: Path | None, keychain: KeyringBackend | None = None) -> tuple[ClientConfig, Path]:
     assets = web_assets_dir(data_dir)
     font = prepare_web_assets(assets, ASSETS)
     if not font.found:
         print(f"Note: no Chinese/Korean font found; such text will show as boxes. Install one: {INSTALL_HINT}",
               flush=True)
-    return ClientConfig(server_url, data_dir, font), assets
+    return ClientConfig(server_url, data_dir, font, keychain), assets
 
 
-def asgi_app(server_url: str, data_dir: Path | None = None):
+def asgi_app(server_url: str, data_dir: Path | None = None, keychain: KeyringBackend | None = None):
     """The client as an ASGI app (for tests and benchmarks that run their own uvicorn)."""
-    config, assets = prepare(server_url, data_dir)
+    config, assets = prepare(server_url, data_dir, keychain)
     return ft.run(make_main(config), export_asgi_app=True, assets_dir=str(assets), no_cdn=True)
 
 

@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.e2e.domain_world import Domains, build_domains
 from tests.e2e.world import World, build_world
+from tests.fakes import FakeOsKeychain
 from tests.live_server import serve_in_thread
 from wallet_api.config import Settings
 from wallet_api.db import make_engine
@@ -43,7 +46,7 @@ FIRST_LOAD_MS = 120_000
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Iterator[tuple[World, str]]:
+def stack(tmp_path_factory) -> Iterator[tuple[World, str, Domains]]:
     home = tmp_path_factory.mktemp("e2e")
     url = f"sqlite:///{home / 'wallet.sqlite3'}"
     engine = make_engine(url)
@@ -52,10 +55,14 @@ def stack(tmp_path_factory) -> Iterator[tuple[World, str]]:
     settings = Settings(data_dir=home, database_url=url, secret_key="e2e-secret-not-for-production",
                         argon2_time_cost=1, argon2_memory_kib=1024, checkpoint_interval_seconds=2)
     from ui.web import asgi_app
+    from wallet_api import admin
     with serve_in_thread(create_app(settings)) as api:
         world = build_world(api)
-        with serve_in_thread(asgi_app(api, home / "client")) as client_url:
-            yield world, client_url
+        with httpx.Client(base_url=api, timeout=30) as http:
+            domains = build_domains(http, world, lambda username, role: admin.grant(settings, username, role))
+        # The app's device keys (payment codes) go to a stand-in OS keychain: this machine has none.
+        with serve_in_thread(asgi_app(api, home / "client", keychain=FakeOsKeychain())) as client_url:
+            yield world, client_url, domains
 
 
 @pytest.fixture(scope="session")
@@ -175,10 +182,19 @@ class App:
         self.type("signin-password", password)
         self.tap("signin-submit")
 
+    def sign_in_home(self, username: str, password: str, *, care: bool) -> None:
+        """Sign in and reach home, answering the first-run question if this device asks it (the app's
+        device memory is shared by the whole session, so only the first test to sign someone in sees it)."""
+        self.sign_in(username, password)
+        self.hook("setup-care-on").or_(self.hook("home-balance")).wait_for(timeout=TIMEOUT_MS)
+        if self.hook("setup-care-on").count():
+            self.tap("setup-care-on" if care else "setup-care-off")
+        self.wait("home-balance")
+
 
 @pytest.fixture
 def app_in_browser(stack, browser) -> Iterator[App]:
-    _world, url = stack
+    _world, url, _domains = stack
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="en-US",
                                   timezone_id="Asia/Shanghai")
     page = context.new_page()
@@ -195,3 +211,8 @@ def app_in_browser(stack, browser) -> Iterator[App]:
 @pytest.fixture
 def world(stack) -> World:
     return stack[0]
+
+
+@pytest.fixture
+def domains(stack) -> Domains:
+    return stack[2]

@@ -9,12 +9,14 @@ from __future__ import annotations
 import pytest
 
 from app.actions import WalletSession
-from app.api_client import WalletClient
+from app.anxin_client import AnxinClient
 from app.device import DeviceMemory
 from app.journal_trust import PinnedJournalKeys
 from app.session import MemoryTokenStore
 from app.state import AppState
+from tests.e2e.domain_world import Domains, build_domains
 from tests.e2e.world import World, build_world
+from tests.fakes import FakeOsKeychain
 from tests.ui.ui_support import FakePage, InlineRunner
 from ui.shell import Shell
 
@@ -35,11 +37,24 @@ def world(client) -> World:
 
 
 @pytest.fixture
-def make_session(client, tmp_path):
+def domains(client, world, settings) -> Domains:
+    from wallet_api import admin
+    return build_domains(client, world, lambda username, role: admin.grant(settings, username, role))
+
+
+@pytest.fixture
+def keychains() -> dict[str, FakeOsKeychain]:
+    """One stand-in OS keychain per device (a test machine has none)."""
+    return {}
+
+
+@pytest.fixture
+def make_session(client, tmp_path, keychains):
     def make(device_dir: str = "device") -> WalletSession:
-        wallet = WalletClient(SERVER, http=client, tokens=MemoryTokenStore(), retries=0)
+        wallet = AnxinClient(SERVER, http=client, tokens=MemoryTokenStore(), retries=0)
+        keychain = keychains.setdefault(device_dir, FakeOsKeychain())
         return WalletSession(wallet, AppState(SERVER), DeviceMemory(tmp_path / device_dir / "device.json"),
-                             PinnedJournalKeys(tmp_path / device_dir / "keys.json"))
+                             PinnedJournalKeys(tmp_path / device_dir / "keys.json"), keychain=keychain)
     return make
 
 

@@ -93,7 +93,7 @@ def test_language_chosen_at_sign_in_carries_into_setup_and_is_saved(world, make_
 def test_care_home_is_a_short_list_and_standard_home_a_grid(world, make_shell):
     care, page = signed_in_home(make_shell, "nainai", care=True)
     actions = [i for i in identifiers(page) if i.startswith("home-") and i != "home-balance"]
-    assert actions == ["home-pay", "home-history", "home-messages", "home-settings"]
+    assert actions == ["home-pay", "home-code", "home-history", "home-messages", "home-settings"]
     assert "Bills" in screen_text(page) or find(page, "home-history").label == "Bills"
     std, page2 = signed_in_home(make_shell, "lotus", device="shop")
     assert "home-cashier" in identifiers(page2)      # a merchant also gets the cashier
@@ -337,7 +337,7 @@ class LoseFirstPaymentAnswer(httpx.BaseTransport):
 
 def test_a_lost_answer_says_so_and_trying_again_never_pays_twice(world, client, tmp_path, db):
     from app.actions import WalletSession
-    from app.api_client import WalletClient
+    from app.anxin_client import AnxinClient
     from app.device import DeviceMemory
     from app.journal_trust import PinnedJournalKeys
     from app.session import MemoryTokenStore
@@ -346,7 +346,7 @@ def test_a_lost_answer_says_so_and_trying_again_never_pays_twice(world, client, 
     from ui.shell import Shell
 
     flaky = httpx.Client(base_url="http://testserver", transport=LoseFirstPaymentAnswer(client._transport))
-    wallet = WalletClient("http://testserver", http=flaky, tokens=MemoryTokenStore(), retries=0)
+    wallet = AnxinClient("http://testserver", http=flaky, tokens=MemoryTokenStore(), retries=0)
     session = WalletSession(wallet, AppState("http://testserver"), DeviceMemory(tmp_path / "d.json"),
                             PinnedJournalKeys(tmp_path / "k.json"))
     page = FakePage()

@@ -31,27 +31,39 @@ class HomeScreen(Screen):
         return controls
 
     def _actions(self) -> list[tuple[str, ft.IconData, object, str]]:
+        from ui.views.family import FamilyScreen
         from ui.views.history import HistoryScreen
         from ui.views.messages import MessagesScreen
         from ui.views.pay import PayScreen
+        from ui.views.payment_code import PaymentCodeScreen
         from ui.views.settings import SettingsScreen
-        actions = [
-            ("home.pay", ft.Icons.QR_CODE_SCANNER, lambda e: self.ui.open(PayScreen(self.ui)), "home-pay"),
-            ("home.bills" if self.ui.state.prefs.care_mode else "home.history", ft.Icons.RECEIPT_LONG,
-             lambda e: self.ui.open(HistoryScreen(self.ui)), "home-history"),
-            ("home.messages", ft.Icons.MAIL_OUTLINE, lambda e: self.ui.open(MessagesScreen(self.ui)),
-             "home-messages"),
-            ("home.settings", ft.Icons.SETTINGS, lambda e: self.ui.open(SettingsScreen(self.ui)), "home-settings"),
-        ]
+        care = self.ui.state.prefs.care_mode
+
+        def opens(screen_class):
+            return lambda e: self.ui.open(screen_class(self.ui))
+
+        pay = ("home.pay", ft.Icons.QR_CODE_SCANNER, opens(PayScreen), "home-pay")
+        code = ("home.code_care" if care else "home.code", ft.Icons.QR_CODE_2, opens(PaymentCodeScreen), "home-code")
+        history = ("home.bills" if care else "home.history", ft.Icons.RECEIPT_LONG, opens(HistoryScreen),
+                   "home-history")
+        messages = ("home.messages", ft.Icons.MAIL_OUTLINE, opens(MessagesScreen), "home-messages")
+        settings = ("home.settings", ft.Icons.SETTINGS, opens(SettingsScreen), "home-settings")
+        if care:
+            # The core functions only, in a list (Transfer to family and "Call my family" arrive with
+            # the family issue).
+            actions = [pay, code, history, messages, settings]
+        else:
+            family = ("home.family", ft.Icons.FAMILY_RESTROOM, opens(FamilyScreen), "home-family")
+            actions = [pay, code, *self._domain_tiles(opens), history, messages, family, settings]
         if self.ui.state.is_merchant:
             from ui.views.cashier import CashierScreen
-            actions.insert(1, ("home.cashier", ft.Icons.STOREFRONT, lambda e: self.ui.open(CashierScreen(self.ui)),
-                               "home-cashier"))
+            actions.insert(2, ("home.cashier", ft.Icons.STOREFRONT, opens(CashierScreen), "home-cashier"))
         return actions
 
+    def _domain_tiles(self, opens) -> list[tuple[str, ft.IconData, object, str]]:
+        return []
+
     def _care_list(self) -> list[ft.Control]:
-        # Only what exists today, in a simple list (Payment code, Transfer to family and
-        # "Call my family" arrive with their issues).
         return [self.kit.list_action(self.t(key), icon, handler, ident)
                 for key, icon, handler, ident in self._actions()]
 

@@ -10,6 +10,7 @@ import flet as ft
 
 from app.state import MerchantChoice, PaymentDraft
 from ui.shell import Screen
+from ui.views.pin_entry import PinEntry
 
 MAX_AMOUNT_FEN = 100_000_000     # the server's ceiling: 1,000,000 CNY
 
@@ -46,8 +47,7 @@ class PayScreen(Screen):
         self.merchant: MerchantChoice | None = None
         self.keys = ""
         self.draft: PaymentDraft | None = None
-        self.pin = ""
-        self.pin_error: str | None = None
+        self.pin = PinEntry(self)
 
     def title(self) -> str:
         return self.t({"choose": "pay.title", "amount": "pay.amount_title", "summary": "pay.summary_title",
@@ -182,10 +182,11 @@ class PayScreen(Screen):
 
     def _refused(self, error: Exception) -> bool:
         if self.ui.session.needs_pin(error):
-            self.step, self.pin, self.pin_error = "pin", "", None
+            self.step = "pin"
+            self.pin.clear()
             return True
         if self.step == "pin":
-            self.pin = ""       # a wrong PIN: start again; the sentence says how many tries are left
+            self.pin.clear()    # a wrong PIN: start again; the sentence says how many tries are left
         return False
 
     def _paid(self, receipt) -> None:
@@ -196,33 +197,17 @@ class PayScreen(Screen):
 
     def _pin(self) -> list[ft.Control]:
         kit, t = self.kit, self.t
-        self._dots = kit.amount(self._dot_text(), identifier="pin-dots",
-                                label=t("pay.pin_count", count=len(self.pin)))
         return [
             kit.body(t("pay.pin_why", amount=t.money(self.draft.amount_fen))),
-            self._dots,
-            kit.keypad(self.pin_key, "pin", with_dot=False, labels={"back": t("keypad.delete")}),
+            *self.pin.controls(),
             kit.button(t("pay.pin_submit"), self.submit_pin, "pin-submit", icon=ft.Icons.LOCK_OPEN,
                        disabled=self.ui.busy),
         ]
 
-    def _dot_text(self) -> str:
-        return " ".join("●" if i < len(self.pin) else "○" for i in range(6))
-
-    def pin_key(self, key: str) -> None:
-        self.pin = self.pin[:-1] if key == "back" else (self.pin + key)[:6]
-        self._dots.content.value = self._dot_text()
-        self._dots.label = self.t("pay.pin_count", count=len(self.pin))
-        self.ui.refresh()
-
     def submit_pin(self, _event=None) -> None:
-        if self.ui.busy:
+        if not self.pin.ready():
             return
-        if len(self.pin) != 6:
-            self.ui.error = self.t("pin.six_digits")
-            self.ui.render()
-            return
-        self._pay(pin=self.pin)
+        self._pay(pin=self.pin.pin)
 
     # ---- 5. the receipt -----------------------------------------------------------------------
 
