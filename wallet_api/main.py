@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -18,6 +18,8 @@ from wallet_api.api import auth, journal, merchants, notifications, payments, wa
 from wallet_api.api import campus
 from wallet_api.api import coupons
 from wallet_api.api import prepaid
+from wallet_api.api import family
+from wallet_api.api.deps import acting_for_guard
 from wallet_api.api.docs import install_offline_docs
 from wallet_api.auth.secrets import Hasher
 from wallet_api.config import Settings, get_settings
@@ -117,8 +119,9 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
     app.state.signer = load_or_create_signer(settings.signing_key_file)
     install_problem_handlers(app)
     install_offline_docs(app)
-    for module in (auth, wallet, payments, merchants, notifications, journal, campus, coupons, prepaid):
-        app.include_router(module.router)
+    for module in (auth, wallet, payments, merchants, notifications, journal, campus, coupons, prepaid, family):
+        # The guard refuses `Acting-For` on routes never delegated (wallet_api/family/scopes.py).
+        app.include_router(module.router, dependencies=[Depends(acting_for_guard)])
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

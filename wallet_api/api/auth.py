@@ -3,11 +3,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from wallet_api import schemas
-from wallet_api.api.deps import CurrentPrincipal, CurrentUser, DbDep, HasherDep, SettingsDep
+from wallet_api.api.deps import CurrentActor, CurrentPrincipal, CurrentUser, DbDep, HasherDep, SettingsDep
 from wallet_api.auth import service
 from wallet_api.auth.models import Preferences, User
 from wallet_api.db import transaction
 from wallet_api.errors import ValidationFailed
+from wallet_api.family import acting
 
 router = APIRouter(tags=["auth"])
 
@@ -78,10 +79,12 @@ def get_preferences(user: CurrentUser, db: DbDep) -> schemas.PreferencesOut:
 
 
 @router.patch("/v1/me/preferences", response_model=schemas.PreferencesOut)
-def update_preferences(data: schemas.PreferencesIn, user: CurrentUser, db: DbDep) -> schemas.PreferencesOut:
+def update_preferences(data: schemas.PreferencesIn, actor: CurrentActor, db: DbDep) -> schemas.PreferencesOut:
+    """The owner, or a relative with `manage_settings` (e.g. switching care mode on for an elder)."""
     changes = data.model_dump(exclude_none=True)
     with transaction(db) as s:
-        prefs = service.preferences(s, user.id)
+        acting.authorize(s, actor, acting.Scope.MANAGE_SETTINGS)
+        prefs = service.preferences(s, actor.subject.id)
         # Care mode means no promotions at all (docs/client.md): the server holds that rule, not each device.
         if changes.get("marketing_allowed") and changes.get("care_mode", prefs.care_mode):
             raise ValidationFailed("Care mode keeps promotions away, so marketing messages cannot be allowed "
@@ -92,4 +95,7 @@ def update_preferences(data: schemas.PreferencesIn, user: CurrentUser, db: DbDep
             setattr(prefs, field, value)
         if prefs.care_mode:
             prefs.marketing_allowed = False
+        acting.record(s, actor, action="settings", scope=acting.Scope.MANAGE_SETTINGS,
+                      what="changed your settings (" + ", ".join(sorted(changes)) + ")",
+                      fields=", ".join(sorted(changes)))
         return _preferences_out(prefs)

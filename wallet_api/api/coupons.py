@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from wallet_api.api.deps import CurrentUser, DbDep, IdempotencyKey, require_role
+from wallet_api.api.deps import CurrentActor, CurrentUser, DbDep, IdempotencyKey, require_role
 from wallet_api.auth.models import User
 from wallet_api.coupons import campaigns, claims, promotion, redemption, rounds, stats
 from wallet_api.db import transaction
 from wallet_api.errors import Forbidden, ServiceUnavailable
+from wallet_api.family import acting
 from wallet_api.idempotency import Outcome, run_once
 from wallet_api.merchants import service as merchants
 from wallet_api.schemas import MerchantCategory
@@ -106,11 +107,17 @@ def campaign(campaign_id: int, user: CurrentUser, db: DbDep) -> wire.CampaignOut
 
 
 @router.post("/v1/coupons/campaigns/{campaign_id}/claims", status_code=201, response_model=wire.CouponOut)
-def claim(campaign_id: int, user: CurrentUser, db: DbDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+def claim(campaign_id: int, actor: CurrentActor, db: DbDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Claim one coupon (first come, first served). The Idempotency-Key makes a retried claim (a timeout in a
     flash crowd) return the same coupon instead of taking a second one."""
+    user = actor.subject
+
     def act(s) -> wire.CouponOut:
-        return claims.coupon_out(*claims.claim(s, campaign_id, user))
+        acting.authorize(s, actor, acting.Scope.CLAIM_COUPONS)
+        out = claims.coupon_out(*claims.claim(s, campaign_id, user))
+        acting.record(s, actor, action="claim_coupon", scope=acting.Scope.CLAIM_COUPONS, campaign=out.campaign_name,
+                      what=f"claimed a coupon from {out.campaign_name}")
+        return out
 
     request = {"route": "coupon_claim", "campaign_id": campaign_id}
     for _attempt in range(3):
@@ -124,10 +131,14 @@ def claim(campaign_id: int, user: CurrentUser, db: DbDep, idempotency_key: Idemp
 
 @router.post("/v1/coupons/campaigns/{campaign_id}/registrations", status_code=201,
              response_model=wire.RegistrationOut)
-def register(campaign_id: int, user: CurrentUser, db: DbDep) -> wire.RegistrationOut:
+def register(campaign_id: int, actor: CurrentActor, db: DbDep) -> wire.RegistrationOut:
     """Enter the current lottery round (once per person; registering again returns the same entry)."""
     with transaction(db) as s:
-        return rounds.registration_out(rounds.register(s, campaign_id, user))
+        acting.authorize(s, actor, acting.Scope.CLAIM_COUPONS)
+        out = rounds.registration_out(rounds.register(s, campaign_id, actor.subject))
+        acting.record(s, actor, action="coupon_lottery", scope=acting.Scope.CLAIM_COUPONS,
+                      what=f"entered the coupon lottery of campaign {campaign_id}")
+        return out
 
 
 @router.get("/v1/coupons/campaigns/{campaign_id}/registrations/mine", response_model=list[wire.RegistrationOut])

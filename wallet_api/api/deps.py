@@ -1,4 +1,11 @@
-"""Typed dependencies: the database, settings, the current user, roles, idempotency keys."""
+"""Typed dependencies: the database, settings, the current user, acting for someone, roles, idempotency keys.
+
+`CurrentUser` is the person whose wallet a request reads or changes: the signed-in user, or the elder
+named by an `Acting-For` header when the signed-in relative holds a grant covering the route's scope
+(wallet_api/family/scopes.py). `CurrentActor` gives both identities to routes that record or limit
+what a relative does. Every router also runs `acting_for_guard`, which refuses `Acting-For` on routes
+that are never delegated, even those that take no `CurrentUser`.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,9 @@ from wallet_api.auth.secrets import Hasher
 from wallet_api.auth.tokens import decode_access
 from wallet_api.config import Settings
 from wallet_api.errors import Forbidden, NotAuthenticated, TokenInvalid
+from wallet_api.family import acting
+from wallet_api.family.errors import ActingForNotAllowed
+from wallet_api.family.scopes import Rule, rule_for
 from wallet_api.funding.bank import BankGateway
 from wallet_api.ledger.signing import JournalSigner
 
@@ -75,8 +85,41 @@ def current_principal(db: DbDep, settings: SettingsDep,
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def current_user(principal: CurrentPrincipal) -> User:
-    return principal.user
+ActingFor = Annotated[str | None, Header(
+    alias="Acting-For", description="Act for this person (username or user id): the signed-in relative needs "
+    "their active grant with the scope this route needs (docs/family.md).")]
+
+
+def route_rule(request: Request) -> Rule:
+    """The delegation rule of the route this request matched (by method and path template)."""
+    route = request.scope.get("route")
+    return rule_for(request.method, getattr(route, "path", ""))
+
+
+def acting_for_guard(request: Request, acting_for: ActingFor = None) -> None:
+    """On every router: a route that is never delegated refuses `Acting-For` outright, with a clear problem."""
+    if not acting_for:
+        return
+    rule = route_rule(request)
+    if rule.kind == "never":
+        raise ActingForNotAllowed(f"This cannot be done for someone else: {rule.why}. Switch back to your own "
+                                  "account to do it.", reason=rule.why)
+
+
+def current_actor(request: Request, principal: CurrentPrincipal, db: DbDep, acting_for: ActingFor = None) -> acting.Actor:
+    user = principal.user
+    rule = route_rule(request)
+    if not acting_for or not rule.delegable:
+        return acting.Actor(user=user, subject=user)
+    with db() as session, session.begin():
+        return acting.resolve(session, user, acting_for, rule)
+
+
+CurrentActor = Annotated[acting.Actor, Depends(current_actor)]
+
+
+def current_user(actor: CurrentActor) -> User:
+    return actor.subject
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -6,12 +6,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from wallet_api import schemas
-from wallet_api.api.deps import CurrentUser, DbDep, HasherDep, IdempotencyKey, SettingsDep
+from wallet_api.api.deps import CurrentActor, CurrentUser, DbDep, HasherDep, IdempotencyKey, SettingsDep
 from wallet_api.auth.models import User
 from wallet_api.auth.service import check_pin, refuse_if_locked
 from wallet_api.coupons import redemption as coupon_payments
 from wallet_api.db import transaction
 from wallet_api.errors import NotFound, ValidationFailed
+from wallet_api.family import acting
 from wallet_api.idempotency import Outcome, run_once
 from wallet_api.merchants import service as merchants
 from wallet_api.payments import service
@@ -33,9 +34,19 @@ def _pin_if_needed(db, settings, hasher, user: User, amount: int, pin: str | Non
         refuse_if_locked(user)
 
 
+def _payment_guard(db, settings, hasher, actor: acting.Actor, amount: int, pin: str | None):
+    """The owner proves it is them with the PIN above the PIN-free limit. A relative never knows the
+    elder's PIN: their payments are bounded by the grant's limits instead (acting.authorize), and stop
+    too while the elder's PIN is locked."""
+    if actor.delegated:
+        return lambda: refuse_if_locked(actor.subject)
+    return lambda: _pin_if_needed(db, settings, hasher, actor.subject, amount, pin)
+
+
 @router.post("/v1/payments/merchant", status_code=201, response_model=schemas.Receipt)
-def pay_merchant(data: schemas.MerchantPaymentIn, user: CurrentUser, db: DbDep, settings: SettingsDep,
+def pay_merchant(data: schemas.MerchantPaymentIn, actor: CurrentActor, db: DbDep, settings: SettingsDep,
                  hasher: HasherDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
+    user = actor.subject
     if (data.merchant_id is None) == (data.qr_payload is None):
         raise ValidationFailed("Give either merchant_id or qr_payload (the scanned QR), not both or neither.")
     def act(s) -> schemas.Receipt:
@@ -45,16 +56,24 @@ def pay_merchant(data: schemas.MerchantPaymentIn, user: CurrentUser, db: DbDep, 
                 raise ValidationFailed("The amount differs from the one in the merchant's QR. Scan it again.")
         else:
             merchant = merchants.get_merchant(s, data.merchant_id)
+        scope = acting.payment_scope(merchant.category)
+        acting.authorize(s, actor, scope, data.amount_fen)  # a relative: scope and limits, under the link's lock
         payer = s.get(User, user.id)
         if data.coupon_id is not None:  # one coupon per order: its subsidy is a leg of the same transfer
-            return service.receipt(s, coupon_payments.pay_with_coupon(s, payer, merchant, data.amount_fen,
-                                                                      data.coupon_id, data.memo))
-        return service.receipt(s, service.pay_merchant(s, payer, merchant, data.amount_fen, data.memo))
+            payment = coupon_payments.pay_with_coupon(s, payer, merchant, data.amount_fen, data.coupon_id, data.memo,
+                                                      actor_user_id=acting.actor_id(actor))
+        else:
+            payment = service.pay_merchant(s, payer, merchant, data.amount_fen, data.memo,
+                                           actor_user_id=acting.actor_id(actor))
+        acting.record(s, actor, action="pay_merchant", scope=scope, amount=data.amount_fen,
+                      transfer_id=payment.transfer_id, payee=merchant.name,
+                      what=f"paid {merchant.name} {acting.yuan(data.amount_fen)} CNY")
+        return service.receipt(s, payment)
 
     # The PIN is not part of the request's identity: a retry may carry it or not.
     request = data.model_dump(exclude={"pin"}) | {"route": "pay_merchant"}
     return _reply(run_once(db, scope=f"user:{user.id}", key=idempotency_key, request=request, action=act,
-                           guard=lambda: _pin_if_needed(db, settings, hasher, user, data.amount_fen, data.pin)))
+                           guard=_payment_guard(db, settings, hasher, actor, data.amount_fen, data.pin)))
 
 
 @router.post("/v1/payments/p2p", status_code=201, response_model=schemas.Receipt)

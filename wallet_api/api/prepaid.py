@@ -13,11 +13,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from wallet_api import schemas
-from wallet_api.api.deps import CurrentUser, DbDep, GatewayDep, HasherDep, IdempotencyKey, SettingsDep, require_role
+from wallet_api.api.deps import (CurrentActor, CurrentUser, DbDep, GatewayDep, HasherDep, IdempotencyKey, SettingsDep,
+                                 require_role)
 from wallet_api.auth.models import User
 from wallet_api.auth.service import check_pin, refuse_if_locked
 from wallet_api.db import transaction
 from wallet_api.errors import InvalidQr, NotFound, ValidationFailed
+from wallet_api.family import acting
 from wallet_api.funding import service as funding
 from wallet_api.idempotency import Outcome, require_key, run_once
 from wallet_api.merchants.emvco import EmvcoError
@@ -61,8 +63,10 @@ def _alert_on_refusal(db, now: datetime) -> Iterator[None]:
         raise
 
 
-def _pin_if_needed(db, settings, hasher, user: User, amount: int, pin: str | None) -> None:
-    if amount > settings.pin_free_limit_fen:
+def _pin_if_needed(db, settings, hasher, actor: acting.Actor, amount: int, pin: str | None) -> None:
+    """A relative never knows the elder's PIN: the grant's limits bound their payments (acting.authorize)."""
+    user = actor.subject
+    if amount > settings.pin_free_limit_fen and not actor.delegated:
         check_pin(db, settings, hasher, user.id, pin)
     else:
         refuse_if_locked(user)
@@ -194,24 +198,33 @@ def _product_id(data: wire.BuyCardIn) -> int:
 
 
 @router.post("/v1/prepaid/cards", status_code=201, response_model=wire.CardOut)
-def buy_card(data: wire.BuyCardIn, user: CurrentUser, db: DbDep, settings: SettingsDep, hasher: HasherDep,
+def buy_card(data: wire.BuyCardIn, actor: CurrentActor, db: DbDep, settings: SettingsDep, hasher: HasherDep,
              gateway: GatewayDep, clock: ClockDep, idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Buy a card with wallet funds, or with a linked bank card (the bank pays into the wallet first,
     under a key derived from this request's, so a retry never debits the bank twice)."""
     product_id, now = _product_id(data), clock()
+    user = actor.subject
 
     def before_paying() -> None:
         # Runs only when there is no stored answer to replay: PIN, then every check, then the bank.
         with transaction(db) as s:
             price = service.get_product(s, product_id).face_value_fen
-        _pin_if_needed(db, settings, hasher, user, price, data.pin)
+        _pin_if_needed(db, settings, hasher, actor, price, data.pin)
         with transaction(db) as s:
+            # Before any bank debit: a relative out of scope or over the limit stops here (counted in act).
+            acting.authorize(s, actor, acting.Scope.PAY_MERCHANTS, price, count=False)
             service.precheck_sale(s, s.get(User, user.id), product_id, now)
         if data.bank_card_id is not None:
             _pay_in_from_bank(db, gateway, user, data.bank_card_id, price, require_key(idempotency_key))
 
     def act(s) -> wire.CardOut:
-        return views.card_out(s, service.buy_card(s, s.get(User, user.id), product_id, now), now)
+        product = service.get_product(s, product_id)
+        acting.authorize(s, actor, acting.Scope.PAY_MERCHANTS, product.face_value_fen)
+        card = service.buy_card(s, s.get(User, user.id), product_id, now)
+        acting.record(s, actor, action="buy_prepaid_card", scope=acting.Scope.PAY_MERCHANTS,
+                      amount=product.face_value_fen, transfer_id=card.purchase_transfer_id, payee=product.name,
+                      what=f"bought the prepaid card {product.name} ({acting.yuan(product.face_value_fen)} CNY)")
+        return views.card_out(s, card, now)
 
     request = data.model_dump(exclude={"pin", "qr_payload"}) | {"route": "prepaid_buy", "product_id": product_id}
     with _alert_on_refusal(db, now):
@@ -234,20 +247,25 @@ def card_detail(card_id: int, user: CurrentUser, db: DbDep, clock: ClockDep) -> 
 
 
 @router.post("/v1/prepaid/cards/{card_id}/top-ups", status_code=201, response_model=wire.CardOut)
-def top_up_card(card_id: int, data: wire.CardTopUpIn, user: CurrentUser, db: DbDep, settings: SettingsDep,
+def top_up_card(card_id: int, data: wire.CardTopUpIn, actor: CurrentActor, db: DbDep, settings: SettingsDep,
                 hasher: HasherDep, gateway: GatewayDep, clock: ClockDep,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    now = clock()
+    now, user = clock(), actor.subject
 
     def before_paying() -> None:
-        _pin_if_needed(db, settings, hasher, user, data.amount_fen, data.pin)
+        _pin_if_needed(db, settings, hasher, actor, data.amount_fen, data.pin)
         with transaction(db) as s:
+            acting.authorize(s, actor, acting.Scope.PAY_MERCHANTS, data.amount_fen, count=False)  # counted in act
             service.precheck_top_up(s, s.get(User, user.id), card_id, data.amount_fen, now)
         if data.bank_card_id is not None:
             _pay_in_from_bank(db, gateway, user, data.bank_card_id, data.amount_fen, require_key(idempotency_key))
 
     def act(s) -> wire.CardOut:
-        return views.card_out(s, service.top_up_card(s, s.get(User, user.id), card_id, data.amount_fen, now), now)
+        acting.authorize(s, actor, acting.Scope.PAY_MERCHANTS, data.amount_fen)
+        card = service.top_up_card(s, s.get(User, user.id), card_id, data.amount_fen, now)
+        acting.record(s, actor, action="top_up_prepaid_card", scope=acting.Scope.PAY_MERCHANTS, amount=data.amount_fen,
+                      what=f"topped up your prepaid card {card_id} with {acting.yuan(data.amount_fen)} CNY")
+        return views.card_out(s, card, now)
 
     request = data.model_dump(exclude={"pin"}) | {"route": "prepaid_top_up", "card_id": card_id}
     with _alert_on_refusal(db, now):
@@ -256,11 +274,17 @@ def top_up_card(card_id: int, data: wire.CardTopUpIn, user: CurrentUser, db: DbD
 
 
 @router.post("/v1/prepaid/cards/{card_id}/refund", status_code=201, response_model=wire.CardRefundOut)
-def refund_card(card_id: int, data: wire.CardRefundIn, user: CurrentUser, db: DbDep, clock: ClockDep,
+def refund_card(card_id: int, data: wire.CardRefundIn, actor: CurrentActor, db: DbDep, clock: ClockDep,
                 idempotency_key: IdempotencyKey = None) -> JSONResponse:
     """Return the card: in full within the cooling-off period if unused, else its remaining balance."""
+    user = actor.subject
+
     def act(s) -> wire.CardRefundOut:
+        acting.authorize(s, actor, acting.Scope.MANAGE_CARDS)
         done = service.refund_card(s, s.get(User, user.id), card_id, data.kind, clock())
+        acting.record(s, actor, action="refund_prepaid_card", scope=acting.Scope.MANAGE_CARDS, amount=done.to_holder,
+                      transfer_id=done.transfer_id,
+                      what=f"returned your prepaid card {card_id}; {acting.yuan(done.to_holder)} CNY came back")
         return wire.CardRefundOut(card_id=card_id, kind=done.kind, card_balance_fen=done.balance,
                                   refunded_fen=done.to_holder, returned_to_merchant_fen=done.to_merchant,
                                   transfer_id=done.transfer_id, wallet_balance_fen=wallet_balance(s, user.id))

@@ -10,9 +10,10 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from wallet_api import schemas
-from wallet_api.api.deps import CurrentUser, DbDep, GatewayDep, IdempotencyKey, SignerDep
+from wallet_api.api.deps import CurrentActor, CurrentUser, DbDep, GatewayDep, IdempotencyKey, SignerDep
 from wallet_api.db import transaction
 from wallet_api.errors import NotFound
+from wallet_api.family import acting
 from wallet_api.funding import service as funding
 from wallet_api.funding.models import BankCard
 from wallet_api.ledger import Account, Posting
@@ -55,9 +56,13 @@ def proof(transfer_id: int, user: CurrentUser, db: DbDep, signer: SignerDep) -> 
 
 
 @router.post("/v1/bank-cards", status_code=201, response_model=schemas.BankCardOut)
-def link_card(data: schemas.BankCardIn, user: CurrentUser, db: DbDep, gateway: GatewayDep) -> schemas.BankCardOut:
+def link_card(data: schemas.BankCardIn, actor: CurrentActor, db: DbDep, gateway: GatewayDep) -> schemas.BankCardOut:
     with transaction(db) as s:
-        return _card_out(funding.link_card(s, gateway, user, data))
+        acting.authorize(s, actor, acting.Scope.MANAGE_CARDS)
+        card = funding.link_card(s, gateway, actor.subject, data)
+        acting.record(s, actor, action="link_card", scope=acting.Scope.MANAGE_CARDS, last4=card.last4,
+                      what=f"linked the bank card ending {card.last4}")
+        return _card_out(card)
 
 
 @router.get("/v1/bank-cards", response_model=list[schemas.BankCardOut])
@@ -69,9 +74,13 @@ def list_cards(user: CurrentUser, db: DbDep) -> list[schemas.BankCardOut]:
 
 
 @router.delete("/v1/bank-cards/{card_id}", status_code=204)
-def unlink_card(card_id: int, user: CurrentUser, db: DbDep) -> Response:
+def unlink_card(card_id: int, actor: CurrentActor, db: DbDep) -> Response:
     with transaction(db) as s:
-        funding.owned_card(s, user.id, card_id).status = "removed"
+        acting.authorize(s, actor, acting.Scope.MANAGE_CARDS)
+        card = funding.owned_card(s, actor.subject.id, card_id)
+        card.status = "removed"
+        acting.record(s, actor, action="unlink_card", scope=acting.Scope.MANAGE_CARDS, last4=card.last4,
+                      what=f"removed the bank card ending {card.last4}")
     return Response(status_code=204)
 
 
@@ -81,9 +90,16 @@ def _card_out(card: BankCard) -> schemas.BankCardOut:
 
 
 @router.post("/v1/wallet/top-ups", status_code=201, response_model=schemas.FundingOut)
-def top_up(data: schemas.FundingIn, user: CurrentUser, db: DbDep, gateway: GatewayDep,
+def top_up(data: schemas.FundingIn, actor: CurrentActor, db: DbDep, gateway: GatewayDep,
            idempotency_key: IdempotencyKey = None) -> JSONResponse:
-    out, replayed = funding.top_up(db, gateway, user, data, idempotency_key)
+    """A relative with `top_up` may move money from the elder's own linked card into the elder's wallet;
+    it leaves nothing of the elder's, so the payment limits do not count it."""
+    out, replayed = funding.top_up(db, gateway, actor.subject, data, idempotency_key)
+    if actor.delegated and not replayed and out.status == "completed":
+        # The bank call sits between two transactions (funding/service.py), so the record gets its own.
+        with transaction(db) as s:
+            acting.record(s, actor, action="top_up", scope=acting.Scope.TOP_UP, amount=out.amount_fen,
+                          transfer_id=out.transfer_id, what=f"added {acting.yuan(out.amount_fen)} CNY to your wallet")
     return JSONResponse(out.model_dump(mode="json"), status_code=201,
                         headers={"Idempotent-Replayed": "true"} if replayed else {})
 

@@ -12,6 +12,7 @@ from wallet_api import schemas
 from wallet_api.auth.models import User
 from wallet_api.errors import (Forbidden, InsufficientFunds, InvalidAmount, MerchantNotFound, NotFound,
                                PayeeNotFound, RefundExceedsPayment, SelfPayment, ValidationFailed)
+from wallet_api.family.models import DelegatedAction
 from wallet_api.ledger import Account, Leg, Posting, Transfer, post_transfer
 from wallet_api.ledger.accounts import wallet_code
 from wallet_api.merchants.models import Merchant
@@ -167,7 +168,11 @@ def history(session: Session, user_id: int, *, limit: int = 50, cursor: int | No
     account_id = wallet_account_id(session, user_id)
     # A refund's history line points at the payment it refunds.
     payment_id = func.coalesce(Payment.id, Refund.payment_id).label("payment_id")
-    stmt = (select(Posting, Transfer, payment_id)
+    # What a relative did for this user carries their name (family/acting.py records it).
+    done_by = (select(User.display_name).join(DelegatedAction, DelegatedAction.actor_user_id == User.id)
+               .where(DelegatedAction.transfer_id == Transfer.id, DelegatedAction.subject_user_id == user_id)
+               .limit(1).scalar_subquery().label("done_by"))
+    stmt = (select(Posting, Transfer, payment_id, done_by)
             .join(Transfer, Transfer.id == Posting.transfer_id)
             .outerjoin(Payment, Payment.transfer_id == Transfer.id)
             .outerjoin(Refund, Refund.transfer_id == Transfer.id)
@@ -188,5 +193,6 @@ def history(session: Session, user_id: int, *, limit: int = 50, cursor: int | No
     items = [schemas.HistoryItem(
         posting_id=p.id, transfer_id=t.id, kind=t.kind, amount_fen=p.amount, balance_after_fen=p.balance_after,
         memo=t.memo, counterparty=(t.details or {}).get("to" if p.amount < 0 else "from"), payment_id=payment_id,
-        actor_user_id=t.actor_user_id, created_at=t.created_at) for p, t, payment_id in rows[:limit]]
+        actor_user_id=t.actor_user_id, created_at=t.created_at, done_by=done_by)
+        for p, t, payment_id, done_by in rows[:limit]]
     return schemas.HistoryPage(items=items, next_cursor=items[-1].posting_id if len(rows) > limit else None)

@@ -145,6 +145,8 @@ class HistoryItem(BaseModel):
     payment_id: int | None
     actor_user_id: int | None
     created_at: datetime
+    done_by: str | None = Field(default=None, description="The relative who did this for the wallet's owner "
+                                "(docs/family.md): show 'done by <name> for you'.")
 
 
 class HistoryPage(BaseModel):

@@ -1,0 +1,245 @@
+"""Delegated family operation: inviting, acting for the elder within the grant, records, revocation,
+invite QR codes and setting an elder up from scratch (docs/family.md). Both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.helpers import PASSWORD, PIN, assert_books_balance, count_rows, key
+from tests.wallet_api.family_world import acting_for, family, grant
+from wallet_api.family.models import DelegatedAction, FamilyLink
+
+
+def pay_for(api, fam, amount, *, merchant=None, idem=None, pin=None):
+    body = {"merchant_id": (merchant or fam.shop)["id"], "amount_fen": amount} | ({"pin": pin} if pin else {})
+    return api.c.post("/v1/payments/merchant", json=body,
+                      headers=acting_for(fam.son, fam.elder) | {"Idempotency-Key": idem or key()})
+
+
+def test_a_relative_pays_for_the_elder_without_her_pin_and_it_is_recorded_with_both_names(api, client, app):
+    fam = family(api)
+    r = pay_for(api, fam, 12_000)     # above the PIN-free limit: the relative has no PIN and needs none
+    assert r.status_code == 201, r.text
+    assert r.json()["payer"] == "Nainai"
+    assert api.balance(fam.elder) == 200_000 - 12_000
+    assert api.balance(fam.son) == 0                     # the elder's money, not the son's
+    item = api.history(fam.elder)["items"][0]
+    assert (item["amount_fen"], item["done_by"], item["actor_user_id"]) == (-12_000, "Jianguo", fam.son.id)
+    note = api.notifications(fam.elder)[0]
+    assert (note["category"], note["message_key"]) == ("security", "notice.family.pay_merchant")
+    assert note["params"]["actor"] == "Jianguo" and note["params"]["amount_fen"] == 12_000
+    assert "Jianguo paid Lotus Noodles 120.00 CNY for you" in note["text"]
+    actions = client.get(f"/v1/family/links/{fam.link['id']}/actions", headers=fam.elder.headers).json()
+    assert [(a["action"], a["actor"]["username"], a["subject"]["username"], a["amount_fen"]) for a in actions] == [
+        ("pay_merchant", "jianguo", "nainai", 12_000)]
+    assert_books_balance(app)
+
+
+def test_the_elders_own_payments_are_not_marked_done_by_anyone(api):
+    fam = family(api)
+    assert api.pay(fam.elder, fam.shop["id"], 1_000).status_code == 201
+    assert api.history(fam.elder)["items"][0]["done_by"] is None
+
+
+def test_a_retried_delegated_payment_moves_money_and_counts_the_limit_once(api, db):
+    fam = family(api, per_payment=10_000, per_day=15_000)
+    idem = key()
+    first, again = pay_for(api, fam, 10_000, idem=idem), pay_for(api, fam, 10_000, idem=idem)
+    assert (first.status_code, again.status_code, again.headers.get("Idempotent-Replayed")) == (201, 201, "true")
+    assert api.balance(fam.elder) == 190_000
+    with db() as s:
+        assert s.get(FamilyLink, fam.link["id"]).spent_today == 10_000
+    assert count_rows(api.c.app, DelegatedAction) == 1
+
+
+def test_bills_and_shops_are_separate_scopes(api):
+    fam = family(api, scopes=["view", "pay_bills"])
+    assert pay_for(api, fam, 3_000, merchant=fam.utility).status_code == 201
+    r = pay_for(api, fam, 3_000)
+    assert (r.status_code, r.json()["code"], r.json()["scope"]) == (403, "scope_missing", "pay_merchants")
+    assert api.balance(fam.elder) == 197_000
+
+
+@pytest.mark.parametrize(("amount", "limit"), [(20_001, "per_payment"), (15_000, "per_day")])
+def test_limits_replace_the_pin_for_a_relative(api, amount, limit):
+    fam = family(api, per_payment=20_000, per_day=40_000)
+    assert pay_for(api, fam, 20_000).status_code == 201
+    assert pay_for(api, fam, 10_000).status_code == 201
+    r = pay_for(api, fam, amount)
+    assert (r.status_code, r.json()["code"], r.json()["limit"]) == (403, "delegated_limit_exceeded", limit)
+    assert api.balance(fam.elder) == 200_000 - 30_000
+
+
+def test_a_refused_payment_does_not_use_up_the_day(api, db):
+    fam = family(api, balance=5_000, per_payment=10_000, per_day=10_000)
+    r = pay_for(api, fam, 8_000)
+    assert r.json()["code"] == "insufficient_funds"
+    with db() as s:
+        assert s.get(FamilyLink, fam.link["id"]).spent_today == 0
+
+
+def test_revocation_takes_effect_on_the_next_request_with_the_same_token(api, client):
+    fam = family(api)
+    assert client.get("/v1/wallet", headers=acting_for(fam.son, fam.elder)).status_code == 200
+    assert client.delete(f"/v1/family/links/{fam.link['id']}", headers=fam.elder.headers).status_code == 204
+    for r in (client.get("/v1/wallet", headers=acting_for(fam.son, fam.elder)), pay_for(api, fam, 100)):
+        assert (r.status_code, r.json()["code"]) == (403, "delegation_ended")
+    assert client.get("/v1/wallet", headers=fam.son.headers).status_code == 200   # his own wallet still works
+    assert api.balance(fam.elder) == 200_000
+
+
+def test_an_expired_grant_stops_working(api, client, db):
+    fam = family(api)
+    with db() as s, s.begin():
+        s.get(FamilyLink, fam.link["id"]).expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    r = client.get("/v1/wallet", headers=acting_for(fam.son, fam.elder))
+    assert (r.status_code, r.json()["code"]) == (403, "delegation_expired")
+
+
+def test_strangers_and_unknown_names_get_the_same_answer(api, client):
+    fam = family(api)
+    for who, name in ((fam.stranger, "nainai"), (fam.son, "nobody-here")):
+        r = client.get("/v1/wallet", headers=who.headers | {"Acting-For": name})
+        assert (r.status_code, r.json()["code"]) == (403, "not_delegated")
+
+
+def test_personal_routes_refuse_acting_for(api, client):
+    fam = family(api)
+    r = client.put("/v1/me/pin", json={"pin": "111111", "password": PASSWORD}, headers=acting_for(fam.son, fam.elder))
+    assert (r.status_code, r.json()["code"]) == (403, "acting_for_not_allowed")
+    r = api.c.post("/v1/payments/p2p", json={"to_username": "jianguo", "amount_fen": 100},
+                   headers=acting_for(fam.son, fam.elder) | {"Idempotency-Key": key()})
+    assert (r.status_code, r.json()["code"]) == (403, "acting_for_not_allowed")
+    assert api.balance(fam.elder) == 200_000
+
+
+def test_a_relative_with_manage_settings_switches_care_mode_on(api, client):
+    fam = family(api, scopes=["view", "manage_settings"])
+    r = client.patch("/v1/me/preferences", json={"care_mode": True, "font_scale_percent": 150},
+                     headers=acting_for(fam.son, fam.elder))
+    assert r.status_code == 200, r.text
+    mine = client.get("/v1/me/preferences", headers=fam.elder.headers).json()
+    assert (mine["care_mode"], mine["font_scale_percent"], mine["marketing_allowed"]) == (True, 150, False)
+    assert client.get("/v1/me/preferences", headers=fam.son.headers).json()["care_mode"] is False
+    assert api.notifications(fam.elder)[0]["message_key"] == "notice.family.settings"
+
+
+def test_only_the_elder_edits_the_grant_and_it_applies_at_once(api, client):
+    fam = family(api)
+    url = f"/v1/family/links/{fam.link['id']}/grant"
+    r = client.put(url, json=grant(["view"]), headers=fam.son.headers)
+    assert (r.status_code, r.json()["code"]) == (403, "forbidden")
+    r = client.put(url, json=grant(["view"]), headers=fam.elder.headers)
+    assert r.json()["grant"]["scopes"] == ["view"]
+    assert pay_for(api, fam, 100).json()["code"] == "scope_missing"
+
+
+def test_lists_show_both_sides(api, client):
+    fam = family(api)
+    son = client.get("/v1/family/links", headers=fam.son.headers).json()
+    elder = client.get("/v1/family/links", headers=fam.elder.headers).json()
+    assert [x["elder"]["username"] for x in son["looking_after"]] == ["nainai"] and son["looked_after_by"] == []
+    assert [x["relative"]["username"] for x in elder["looked_after_by"]] == ["jianguo"]
+
+
+def test_an_invitation_does_nothing_until_accepted_and_can_be_declined(api, client):
+    elder, son = api.register("nainai"), api.register("jianguo")
+    r = client.post("/v1/family/invites", json={"relative": "jianguo", "grant": grant()}, headers=elder.headers)
+    assert r.json()["status"] == "invited"
+    assert client.get("/v1/wallet", headers=acting_for(son, elder)).json()["code"] == "not_delegated"
+    assert client.delete(f"/v1/family/links/{r.json()['id']}", headers=son.headers).status_code == 204
+    r = client.post(f"/v1/family/links/{r.json()['id']}/accept", headers=son.headers)
+    assert (r.status_code, r.json()["code"]) == (409, "family_link_exists")
+
+
+@pytest.mark.parametrize(("body", "code"), [
+    ({"relative": "nainai", "grant": grant()}, "family_self_link"),
+    ({"relative": "ghost", "grant": grant()}, "relative_not_found"),
+    ({"relative": "jianguo", "grant": grant(per_payment=60_000, per_day=50_000)}, "validation_error"),
+    ({"relative": "jianguo", "grant": grant(scopes=["fly"])}, "validation_error"),
+    ({"relative": "jianguo", "grant": grant(expires_at="2020-01-01T00:00:00Z")}, "validation_error"),
+])
+def test_bad_invitations_are_refused(api, client, body, code):
+    elder = api.register("nainai")
+    api.register("jianguo")
+    r = client.post("/v1/family/invites", json=body, headers=elder.headers)
+    assert r.json()["code"] == code
+    assert count_rows(api.c.app, FamilyLink) == 0
+
+
+def test_inviting_twice_is_a_conflict(api, client):
+    fam = family(api)
+    r = client.post("/v1/family/invites", json={"relative": "jianguo", "grant": grant()}, headers=fam.elder.headers)
+    assert (r.status_code, r.json()["code"]) == (409, "family_link_exists")
+
+
+def test_an_invite_qr_code_works_once(api, client):
+    elder, son, other = api.register("nainai"), api.register("jianguo"), api.register("meimei")
+    r = client.post("/v1/family/invite-codes", json={"grant": grant(["view"])}, headers=elder.headers)
+    assert r.status_code == 201, r.text
+    code = r.json()
+    assert code["qr_payload"] == "anxin:family-invite:" + code["token"]
+    r = client.post("/v1/family/invite-codes/accept", json={"token": code["qr_payload"]}, headers=son.headers)
+    assert (r.status_code, r.json()["status"], r.json()["grant"]["scopes"]) == (201, "active", ["view"])
+    r = client.post("/v1/family/invite-codes/accept", json={"token": code["token"]}, headers=other.headers)
+    assert (r.status_code, r.json()["code"]) == (410, "family_token_invalid")
+    assert client.get("/v1/wallet", headers=acting_for(son, elder)).status_code == 200
+
+
+def test_a_relative_sets_an_elder_up_from_scratch_without_ever_knowing_her_pin(api, client, db):
+    son = api.register("jianguo", display_name="Jianguo")
+    r = client.post("/v1/family/elders", headers=son.headers, json={
+        "username": "laolao", "display_name": "Laolao", "grant": grant(["view", "manage_cards", "top_up"])})
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["link"]["status"] == "setup"
+    assert "pin" not in made and "password" not in made
+    # Until the elder finishes, her relative can do nothing for her, and nobody can sign in as her.
+    assert client.get("/v1/wallet", headers=son.headers | {"Acting-For": "laolao"}).json()["code"] == "not_delegated"
+    preview = client.post("/v1/family/setup/preview", json={"setup_token": made["setup_token"]}).json()
+    assert preview["link"]["relative"]["username"] == "jianguo"
+    # The elder, on the same phone, chooses her own password and PIN; the relative's token plays no part.
+    r = client.post("/v1/family/setup", json={"setup_token": made["setup_token"], "password": PASSWORD, "pin": PIN})
+    assert r.status_code == 200, r.text
+    elder_headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
+    me = client.get("/v1/me", headers=elder_headers).json()
+    assert (me["username"], me["pin_set"]) == ("laolao", True)
+    prefs = client.get("/v1/me/preferences", headers=elder_headers).json()
+    assert (prefs["care_mode"], prefs["language"], prefs["marketing_allowed"]) == (True, "zh-CN", False)
+    again = client.post("/v1/family/setup", json={"setup_token": made["setup_token"], "password": "x" * 10,
+                                                  "pin": "000000"})
+    assert (again.status_code, again.json()["code"]) == (410, "family_token_invalid")
+    # Now the son links her bank card and tops her wallet up for her.
+    acting = son.headers | {"Acting-For": "laolao"}
+    card = client.post("/v1/bank-cards", json={"card_number": "6222020000000090001", "holder_name": "Laolao"},
+                       headers=acting)
+    assert card.status_code == 201, card.text
+    r = client.post("/v1/wallet/top-ups", json={"bank_card_id": card.json()["id"], "amount_fen": 30_000},
+                    headers=acting | {"Idempotency-Key": key()})
+    assert r.status_code == 201, r.text
+    assert client.get("/v1/wallet", headers=elder_headers).json()["balance_fen"] == 30_000
+    assert client.get("/v1/wallet/history", headers=elder_headers).json()["items"][0]["done_by"] == "Jianguo"
+    assert client.get("/v1/bank-cards", headers=son.headers).json() == []    # the card is hers
+
+
+def test_a_pin_lock_stops_delegated_payments_too(api, client):
+    fam = family(api)
+    for _ in range(5):
+        api.pay(fam.elder, fam.shop["id"], 9_000, pin="000000")
+    r = pay_for(api, fam, 100)
+    assert (r.status_code, r.json()["code"]) == (423, "pin_locked")
+
+
+def test_acting_for_yourself_is_just_you(api, client):
+    fam = family(api)
+    r = client.get("/v1/wallet", headers=fam.elder.headers | {"Acting-For": "nainai"})
+    assert r.json()["balance_fen"] == 200_000
+
+
+def test_links_show_spending_today(api, client):
+    fam = family(api)
+    pay_for(api, fam, 2_500)
+    r = client.get(f"/v1/family/links/{fam.link['id']}", headers=fam.son.headers).json()
+    assert r["grant"]["spent_today_fen"] == 2_500
