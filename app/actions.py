@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from keyring.backend import KeyringBackend
 
@@ -17,9 +16,10 @@ from app.device import DeviceMemory
 from app.errors import NotFound, PinRequired
 from app.journal_trust import PinnedJournalKeys
 from app.payment_code import PaymentCodes
+from app.till import Till
 from app.qr import decode_qr_image
 from app.state import AppState, MerchantChoice, PaymentDraft, Preferences
-from wallet_api.schemas import (HistoryPage, LoginIn, MerchantOut, MerchantPaymentIn, NotificationCategory,
+from wallet_api.schemas import (HistoryPage, LoginIn, MerchantPaymentIn, NotificationCategory,
                                 NotificationOut, PreferencesIn, QrIn, Receipt, RegisterIn, SetPinIn)
 
 
@@ -36,14 +36,6 @@ class JournalCheck:
     not_yet_signed: bool = False   # the transfer is newer than the last signed checkpoint
 
 
-@dataclass(frozen=True)
-class Takings:
-    merchant: MerchantOut
-    today_total_fen: int
-    today_count: int
-    payments: list[Receipt]
-
-
 class WalletSession:
     def __init__(self, client: AnxinClient, state: AppState, device: DeviceMemory,
                  journal_keys: PinnedJournalKeys, *, keychain: KeyringBackend | None = None) -> None:
@@ -53,6 +45,7 @@ class WalletSession:
         self.journal_keys = journal_keys
         # The domains' actions, each over the same client and state.
         self.codes = PaymentCodes(client, state, keychain)
+        self.till = Till(client, state)
 
     # ---- signing in and out -------------------------------------------------------------------
 
@@ -202,15 +195,3 @@ class WalletSession:
 
     def mark_read(self, notification_id: int) -> None:
         self.client.mark_notification_read(notification_id)
-
-    # ---- the merchant's cashier ---------------------------------------------------------------
-
-    def my_merchants(self) -> list[MerchantOut]:
-        return self.client.my_merchants()
-
-    def takings(self, merchant: MerchantOut, today: datetime | None = None) -> Takings:
-        payments = self.client.merchant_payments(merchant.id)
-        day = (today or datetime.now().astimezone()).astimezone().date()
-        todays = [p for p in payments if p.created_at.astimezone().date() == day]
-        total = sum(p.amount_fen - p.refunded_fen for p in todays)
-        return Takings(merchant, total, len(todays), payments)

@@ -13,7 +13,7 @@ from app.i18n import Translator
 from app.problems import explain
 from app.qr import QrNotFound, decode_qr_image, qr_png
 from app.state import MerchantChoice, Preferences
-from ui.views.pay import MAX_AMOUNT_FEN, amount_from_keys, press
+from ui.views.amount_entry import MAX_AMOUNT_FEN, amount_from_keys, press
 
 
 def typed(keys: str) -> str:

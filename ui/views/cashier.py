@@ -1,5 +1,6 @@
-"""The merchant's cashier: today's takings, the payments as they arrive, and the shop's own
-payment QR (with its merchant code in digits) to show a customer."""
+"""The merchant's cashier: today's takings and the coupon subsidy received, the payments as they
+arrive (tap one to refund it), the shop's own payment QR (with its merchant code in digits), and
+the till's jobs: charge a customer's payment code, prepaid cards (ui/views/till.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from typing import Any
 
 import flet as ft
 
-from app.actions import Takings
+from app.till import Takings
 from app.qr import qr_png
 from ui.shell import Screen
+from ui.views.till import ChargeCodeScreen, RefundScreen, TillCardsScreen
 
 
 class CashierScreen(Screen):
@@ -23,8 +25,10 @@ class CashierScreen(Screen):
         self.showing_qr = False
 
     def on_show(self) -> None:
-        if self.merchants is None:
-            self.ui.run(self.ui.session.my_merchants, self._merchants, busy_key="busy.loading")
+        if self.merchant is not None:
+            self.refresh()          # back from a charge or a refund: show the new takings
+        elif self.merchants is None:
+            self.ui.run(self.ui.session.till.my_merchants, self._merchants, busy_key="busy.loading")
 
     def _merchants(self, merchants: list[Any]) -> None:
         self.merchants = merchants
@@ -37,7 +41,7 @@ class CashierScreen(Screen):
 
     def refresh(self, _event=None) -> None:
         merchant = self.merchant
-        self.ui.run(lambda: self.ui.session.takings(merchant), lambda tk: setattr(self, "takings", tk),
+        self.ui.run(lambda: self.ui.session.till.takings(merchant), lambda tk: setattr(self, "takings", tk),
                     busy_key="busy.loading")
 
     def name_of(self, merchant: Any) -> str:
@@ -54,7 +58,13 @@ class CashierScreen(Screen):
         if self.merchant is None:
             return [kit.list_action(self.name_of(m), ft.Icons.STOREFRONT, lambda e, m=m: self.pick(m),
                                     f"cashier-merchant-{m.id}") for m in self.merchants]
-        controls: list[ft.Control] = [kit.body(self.name_of(self.merchant), identifier="cashier-shop")]
+        controls: list[ft.Control] = [
+            kit.body(self.name_of(self.merchant), identifier="cashier-shop"),
+            kit.button(t("cashier.charge_code"), lambda e: self.ui.open(ChargeCodeScreen(self.ui, self.merchant)),
+                       "cashier-charge-code", icon=ft.Icons.QR_CODE_SCANNER),
+            kit.button(t("cashier.cards"), lambda e: self.ui.open(TillCardsScreen(self.ui, self.merchant)),
+                       "cashier-cards", icon=ft.Icons.CARD_MEMBERSHIP, primary=False),
+        ]
         if self.showing_qr:
             controls += self._qr()
         else:
@@ -67,6 +77,8 @@ class CashierScreen(Screen):
                                       kit.amount(total, identifier="cashier-today-total",
                                                  label=t("cashier.today_is", amount=total, count=tk.today_count)),
                                       kit.muted(t("cashier.count", count=tk.today_count))]))
+            subsidy = t("cashier.subsidy", amount=t.money(tk.subsidy_fen), count=tk.coupon_payments)
+            controls.append(kit.body(subsidy, identifier="cashier-subsidy"))
             controls.append(kit.button(t("cashier.refresh"), self.refresh, "cashier-refresh", icon=ft.Icons.REFRESH,
                                        primary=False))
             controls.append(kit.muted(t("cashier.recent")))
@@ -75,7 +87,8 @@ class CashierScreen(Screen):
                 line = t("cashier.payment", payer=p.payer, amount=amount)
                 controls.append(kit.card([kit.text(line, weight=ft.FontWeight.W_600),
                                           kit.muted(t.datetime(p.created_at))],
-                                         identifier=f"cashier-payment-{p.id}", label=line))
+                                         identifier=f"cashier-payment-{p.id}", label=f"{line}. {t('cashier.tap_to_refund')}",
+                                         on_click=lambda e, p=p: self.ui.open(RefundScreen(self.ui, self.merchant, p))))
             if not tk.payments:
                 controls.append(kit.body(t("cashier.none_yet")))
         if len(self.merchants) > 1:

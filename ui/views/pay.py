@@ -10,31 +10,8 @@ import flet as ft
 
 from app.state import MerchantChoice, PaymentDraft
 from ui.shell import Screen
+from ui.views.amount_entry import AmountEntry
 from ui.views.pin_entry import PinEntry
-
-MAX_AMOUNT_FEN = 100_000_000     # the server's ceiling: 1,000,000 CNY
-
-
-def amount_from_keys(keys: str) -> int | None:
-    """'12.5' -> 1250 fen. None when nothing (or only a dot) has been typed."""
-    if not keys or keys == ".":
-        return None
-    whole, _, cents = keys.partition(".")
-    return int(whole or "0") * 100 + int((cents + "00")[:2])
-
-
-def press(keys: str, key: str) -> str:
-    """The typed amount after one key: at most two decimals, one dot, no leading zeros."""
-    if key == "back":
-        return keys[:-1]
-    if key == ".":
-        return keys if "." in keys else (keys or "0") + "."
-    if "." in keys and len(keys.partition(".")[2]) >= 2:
-        return keys
-    candidate = keys + key if keys != "0" else key
-    amount = amount_from_keys(candidate)
-    return candidate if amount is not None and amount <= MAX_AMOUNT_FEN else keys
-
 
 class PayScreen(Screen):
     title_key = "pay.title"
@@ -45,7 +22,7 @@ class PayScreen(Screen):
         self.code = ""
         self.recent: list[MerchantChoice] = []
         self.merchant: MerchantChoice | None = None
-        self.keys = ""
+        self.amount = AmountEntry(self)
         self.draft: PaymentDraft | None = None
         self.pin = PinEntry(self)
 
@@ -103,37 +80,26 @@ class PayScreen(Screen):
     def choose(self, merchant: MerchantChoice) -> None:
         self.merchant = merchant
         if merchant.fixed_amount_fen:       # the QR already says how much
-            yuan, fen = divmod(merchant.fixed_amount_fen, 100)
-            self.keys = f"{yuan}.{fen:02d}"
+            self.amount.set_fen(merchant.fixed_amount_fen)
             self.to_summary()
             return
-        self.keys, self.step = "", "amount"
+        self.amount.clear()
+        self.step = "amount"
         self.ui.render()
 
     # ---- 2. how much --------------------------------------------------------------------------
 
     def _amount(self) -> list[ft.Control]:
         kit, t = self.kit, self.t
-        amount = amount_from_keys(self.keys)
-        shown = t.money(amount) if amount is not None else t.money(0)
-        self._amount_view = kit.amount(shown, identifier="pay-amount", label=t("pay.amount_is", amount=shown))
         return [
             kit.body(t("pay.paying_to", payee=self.merchant.display_name(t.locale)), identifier="pay-payee"),
-            self._amount_view,
-            kit.keypad(self.key, "key", with_dot=True, labels={".": t("keypad.dot"), "back": t("keypad.delete")}),
+            self.amount.display(),
+            self.amount.keypad(),
             kit.button(t("pay.continue"), self.to_summary, "pay-continue", icon=ft.Icons.ARROW_FORWARD),
         ]
 
-    def key(self, key: str) -> None:
-        self.keys = press(self.keys, key)
-        amount = amount_from_keys(self.keys)
-        shown = self.t.money(amount or 0)
-        self._amount_view.content.value = shown
-        self._amount_view.label = self.t("pay.amount_is", amount=shown)
-        self.ui.refresh()
-
     def to_summary(self, _event=None) -> None:
-        amount = amount_from_keys(self.keys)
+        amount = self.amount.fen
         if not amount:
             self.ui.error = self.t("pay.amount_missing")
             self.ui.render()
