@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from keyring.backend import KeyringBackend
 
 from app.anxin_client import AnxinClient
+from app.cards import Cards
+from app.coupons import Coupons
 from app.device import DeviceMemory
 from app.errors import NotFound, PinRequired
 from app.journal_trust import PinnedJournalKeys
@@ -46,6 +48,8 @@ class WalletSession:
         # The domains' actions, each over the same client and state.
         self.codes = PaymentCodes(client, state, keychain)
         self.till = Till(client, state)
+        self.cards = Cards(client, state)
+        self.coupons = Coupons(client, state)
 
     # ---- signing in and out -------------------------------------------------------------------
 
@@ -144,14 +148,18 @@ class WalletSession:
     # ---- paying -------------------------------------------------------------------------------
 
     def draft_payment(self, merchant: MerchantChoice, amount_fen: int) -> PaymentDraft:
-        return PaymentDraft(merchant, amount_fen, self.state.balance_fen, uuid.uuid4().hex)
+        """The payment to read back, with the best city coupon for it proposed (the person may decline)."""
+        draft = PaymentDraft(merchant, amount_fen, self.state.balance_fen, uuid.uuid4().hex)
+        draft.coupon = self.coupons.best_for(merchant.id, amount_fen)
+        return draft
 
     def pay(self, draft: PaymentDraft, pin: str | None = None) -> Receipt:
         """Pay the draft. Raises PinRequired when the server wants the PIN: ask for it and call
         again with the same draft (same idempotency key: never a second payment)."""
         m = draft.merchant
         body = MerchantPaymentIn(merchant_id=None if m.qr_payload else m.id, qr_payload=m.qr_payload,
-                                 amount_fen=draft.amount_fen, pin=pin)
+                                 amount_fen=draft.amount_fen, pin=pin, coupon_id=draft.coupon_id)
+        draft.sent = True
         receipt = self.client.pay_merchant(body, idempotency_key=draft.idempotency_key)
         draft.receipt = receipt
         self.device.remember_merchant(self.state.username, m.recent())

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from app.device import RecentMerchant
 from wallet_api.schemas import PreferencesOut, Receipt, Role, UserOut
+from wallet_api.schemas.coupons import CouponProposal
 
 # Care-mode numbers (docs/client.md, from the shared domain brief §4).
 CARE_MIN_BODY_PT = 18
@@ -69,6 +70,28 @@ class PaymentDraft:
     balance_before_fen: int | None
     idempotency_key: str
     receipt: Receipt | None = None
+    coupon: CouponProposal | None = None   # the best coupon the server proposes for this payment
+    use_coupon: bool = True                # the person may decline it
+    sent: bool = False                     # once sent, the choice is fixed (a retry must be the same request)
+
+    @property
+    def coupon_id(self) -> int | None:
+        return self.coupon.coupon.id if self.coupon and self.use_coupon else None
+
+    @property
+    def subsidy_fen(self) -> int:
+        return self.coupon.subsidy_fen if self.coupon_id else 0
+
+    @property
+    def you_pay_fen(self) -> int:
+        return self.amount_fen - self.subsidy_fen
+
+    def choose_coupon(self, use: bool) -> None:
+        """Accept or decline the coupon. Only before the first attempt: the request then is what it is,
+        and a different one would need (and get) a new idempotency key."""
+        if self.sent:
+            raise RuntimeError("the payment was already sent; its coupon choice cannot change")
+        self.use_coupon = use
 
 
 @dataclass

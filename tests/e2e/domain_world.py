@@ -50,6 +50,8 @@ def build_domains(http: httpx.Client, world: World, grant: Grant) -> Domains:
     for n, username in enumerate(RESIDENTS, start=1):
         _ok(http.post("/v1/me/real-name", json={"real_name": username.title(), "national_id": national_id(n)},
                       headers=_login(http, username)))
+    # Someone no other test signs in: the care-mode screens of the domains are shot with her.
+    _person(http, "laowang", "Wang Shufen 王淑芬", roles=["consumer"])
     return Domains(_campus(http, world, grant), *_gym(http, grant), *_coupons(http, grant))
 
 

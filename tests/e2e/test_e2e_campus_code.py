@@ -63,7 +63,7 @@ def test_a_students_code_made_offline_is_charged_at_the_canteen_till(app_in_brow
 def test_the_payment_code_in_care_mode_meets_the_numbers(app_in_browser, world, domains):
     app = app_in_browser
     app.open()
-    app.sign_in_home("nainai", PASSWORD, care=True)
+    app.sign_in_home("laowang", PASSWORD, care=True)
     app.tap("home-code")
     app.wait("code-activation")
     app.idle()

@@ -11,8 +11,7 @@ def test_customer_pays_by_a_photo_of_the_qr_shown_on_the_till(app_in_browser, wo
     till = App(browser.new_context(viewport=app_in_browser.page.viewport_size).new_page(), app_in_browser.url)
     try:
         till.open()
-        till.sign_in("lotus", PASSWORD)
-        till.tap("setup-care-off")
+        till.sign_in_home("lotus", PASSWORD, care=False)
         till.tap("home-cashier")
         till.tap("cashier-show-qr")
         till.wait("cashier-qr")
@@ -27,8 +26,7 @@ def test_customer_pays_by_a_photo_of_the_qr_shown_on_the_till(app_in_browser, wo
     app = app_in_browser
     app.page.bring_to_front()
     app.open()
-    app.sign_in("meili", PASSWORD)
-    app.tap("setup-care-off")
+    app.sign_in_home("meili", PASSWORD, care=False)
     app.tap("home-pay")
     app.wait("pay-scan-picture")
     app.idle()

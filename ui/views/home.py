@@ -61,7 +61,10 @@ class HomeScreen(Screen):
         return actions
 
     def _domain_tiles(self, opens) -> list[tuple[str, ft.IconData, object, str]]:
-        return []
+        from ui.views.cards import CardsScreen
+        from ui.views.coupons import CouponsScreen
+        return [("home.cards", ft.Icons.CARD_MEMBERSHIP, opens(CardsScreen), "home-cards"),
+                ("home.coupons", ft.Icons.LOCAL_OFFER, opens(CouponsScreen), "home-coupons")]
 
     def _care_list(self) -> list[ft.Control]:
         return [self.kit.list_action(self.t(key), icon, handler, ident)

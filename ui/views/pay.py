@@ -104,10 +104,14 @@ class PayScreen(Screen):
             self.ui.error = self.t("pay.amount_missing")
             self.ui.render()
             return
-        self.draft = self.ui.session.draft_payment(self.merchant, amount)
+        merchant = self.merchant
+        # The draft comes with the best city coupon for this payment, if the person has one.
+        self.ui.run(lambda: self.ui.session.draft_payment(merchant, amount), self._drafted, busy_key="busy.loading")
+
+    def _drafted(self, draft: PaymentDraft) -> None:
+        self.draft = draft
         self.step = "summary"
         self.ui.announce(self.readback())
-        self.ui.render()
 
     # ---- 3. the summary, read back ------------------------------------------------------------
 
@@ -115,23 +119,48 @@ class PayScreen(Screen):
         """What is about to happen, in one plain sentence (shown, and spoken in care mode)."""
         t, d = self.t, self.draft
         sentence = t("pay.readback", payee=d.merchant.display_name(t.locale), amount=t.money(d.amount_fen))
+        if d.coupon_id:
+            sentence += " " + t("pay.readback_coupon", campaign=d.coupon.coupon.campaign_name,
+                                subsidy=t.money(d.subsidy_fen), you_pay=t.money(d.you_pay_fen))
         if d.balance_before_fen is not None:
             sentence += " " + t("pay.readback_balance", balance=t.money(d.balance_before_fen),
-                                after=t.money(d.balance_before_fen - d.amount_fen))
+                                after=t.money(d.balance_before_fen - d.you_pay_fen))
         return sentence
 
     def _summary(self) -> list[ft.Control]:
         kit, t, d = self.kit, self.t, self.draft
         rows = [kit.muted(t("pay.to")), kit.body(d.merchant.display_name(t.locale), identifier="summary-payee"),
                 kit.muted(t("pay.amount")), kit.amount(t.money(d.amount_fen), identifier="summary-amount"),
-                kit.muted(t("pay.from")), kit.body(t("pay.from_balance"))]
-        return [
+                *self._coupon_rows(),
+                kit.muted(t("pay.from")), kit.body(t("pay.from_balance_amount", amount=t.money(d.you_pay_fen)))]
+        controls = [
             kit.card(rows),
             kit.notice(self.readback(), "pay-readback", icon=ft.Icons.RECORD_VOICE_OVER),
-            kit.button(t("pay.confirm", amount=t.money(d.amount_fen)), self.confirm, "pay-confirm",
+            kit.button(t("pay.confirm", amount=t.money(d.you_pay_fen)), self.confirm, "pay-confirm",
                        icon=ft.Icons.CHECK, disabled=self.ui.busy),
-            kit.button(t("pay.change_amount"), self.change_amount, "pay-change", primary=False),
         ]
+        if d.coupon and not d.sent:
+            use = not d.use_coupon
+            controls.append(kit.button(t("pay.coupon_use" if use else "pay.coupon_decline"),
+                                       lambda e: self.choose_coupon(use),
+                                       "pay-coupon-accept" if use else "pay-coupon-decline", primary=False))
+        controls.append(kit.button(t("pay.change_amount"), self.change_amount, "pay-change", primary=False))
+        return controls
+
+    def _coupon_rows(self) -> list[ft.Control]:
+        kit, t, d = self.kit, self.t, self.draft
+        if d.coupon is None:
+            return []
+        coupon = d.coupon.coupon
+        words = (t("pay.coupon_used", campaign=coupon.campaign_name, subsidy=t.money(d.coupon.subsidy_fen))
+                 if d.use_coupon else
+                 t("pay.coupon_not_used", campaign=coupon.campaign_name, subsidy=t.money(d.coupon.subsidy_fen)))
+        return [kit.muted(t("pay.coupon")), kit.body(words, identifier="summary-coupon")]
+
+    def choose_coupon(self, use: bool) -> None:
+        self.draft.choose_coupon(use)
+        self.ui.announce(self.readback())
+        self.ui.render()
 
     def change_amount(self, _event=None) -> None:
         self.step = "amount" if not self.merchant.fixed_amount_fen else "choose"
@@ -157,7 +186,15 @@ class PayScreen(Screen):
 
     def _paid(self, receipt) -> None:
         self.step = "receipt"
-        self.ui.announce(self.t("pay.done_sentence", amount=self.t.money(receipt.amount_fen), payee=receipt.payee))
+        self.ui.announce(self._done_words(receipt))
+
+    def _done_words(self, receipt) -> str:
+        t = self.t
+        words = t("pay.done_sentence", amount=t.money(receipt.amount_fen - receipt.subsidy_fen), payee=receipt.payee)
+        if receipt.subsidy_fen:
+            words += " " + t("pay.done_coupon", subsidy=t.money(receipt.subsidy_fen),
+                             amount=t.money(receipt.amount_fen))
+        return words
 
     # ---- 4. the PIN ---------------------------------------------------------------------------
 
@@ -183,15 +220,17 @@ class PayScreen(Screen):
         balance = self.ui.state.balance_fen
         rows = [ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE, color=kit.p.success, size=kit.s.icon * 1.5),
                         kit.text(t("pay.paid"), size=kit.s.heading, weight=ft.FontWeight.BOLD)]),
-                kit.amount(t.money(r.amount_fen), identifier="receipt-amount"),
+                kit.amount(t.money(r.amount_fen - r.subsidy_fen), identifier="receipt-amount"),
                 kit.body(t("receipt.to", payee=r.payee), identifier="receipt-payee"),
                 kit.muted(t("receipt.when", when=t.datetime(r.created_at))),
                 kit.muted(t("receipt.number", number=r.id))]
+        if r.subsidy_fen:
+            rows.append(kit.body(t("pay.done_coupon", subsidy=t.money(r.subsidy_fen), amount=t.money(r.amount_fen)),
+                                 identifier="receipt-coupon"))
         if balance is not None:
             rows.append(kit.body(t("receipt.balance_now", balance=t.money(balance))))
         return [
-            kit.card(rows, identifier="receipt", label=t("pay.done_sentence", amount=t.money(r.amount_fen),
-                                                           payee=r.payee)),
+            kit.card(rows, identifier="receipt", label=self._done_words(r)),
             kit.button(t("pay.done"), lambda e: self.ui.home(), "receipt-done", icon=ft.Icons.HOME),
             kit.button(t("receipt.open"), self.open_receipt, "receipt-details", primary=False),
         ]

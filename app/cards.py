@@ -1,0 +1,73 @@
+"""My prepaid cards (docs/prepaid.md): what they hold and their history, buying one, getting the
+money back (cooling-off or the remaining balance), complaining about the shop.
+
+The money a person prepays waits in escrow and reaches the shop only as it is used; the screens
+say so, and say before a refund exactly what will come back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.anxin_client import AnxinClient
+from app.state import AppState
+from wallet_api.schemas.prepaid import (BuyCardIn, CardDetail, CardOut, CardRefundIn, CardRefundOut, ComplaintCategory,
+                                        ComplaintIn, ComplaintOut, ProductOut)
+
+COMPLAINT_CATEGORIES: tuple[ComplaintCategory, ...] = ("service_refused", "refund_refused", "closed_without_notice",
+                                                       "overcharged", "quality", "other")
+
+
+@dataclass(frozen=True)
+class RefundPreview:
+    """What a refund asked for now would do, said before it is asked for."""
+
+    kind: str              # "cooling_off": all that was paid; "balance": what is left, minus any bonus share
+    you_get_fen: int
+    to_shop_fen: int       # the bonus share of the balance goes back to the shop
+
+
+def refund_preview(card: CardOut, now: datetime | None = None) -> RefundPreview:
+    now = now or datetime.now(UTC)
+    until = card.cooling_off_until
+    if until is not None and not card.used and now <= (until if until.tzinfo else until.replace(tzinfo=UTC)):
+        return RefundPreview("cooling_off", card.balance_fen, card.balance_fen - card.paid_fen)
+    # The server's rule (wallet_api.prepaid.policy.holder_share): the bonus is used up in proportion.
+    bonus = card.bonus_fen
+    you_get = card.balance_fen - (card.balance_fen * bonus // (card.paid_fen + bonus) if bonus else 0)
+    return RefundPreview("balance", you_get, card.balance_fen - you_get)
+
+
+class Cards:
+    def __init__(self, client: AnxinClient, state: AppState) -> None:
+        self.client = client
+        self.state = state
+
+    def mine(self) -> list[CardOut]:
+        # Cards that still hold money first, then the closed ones, newest first within each.
+        cards = sorted(self.client.my_cards(), key=lambda c: c.purchased_at, reverse=True)
+        return sorted(cards, key=lambda c: c.status != "active")
+
+    def detail(self, card_id: int) -> CardDetail:
+        return self.client.card(card_id)
+
+    def on_sale(self) -> list[ProductOut]:
+        return self.client.prepaid_products()
+
+    def buy(self, product: ProductOut, idempotency_key: str, pin: str | None = None) -> CardOut:
+        """Raises PinRequired above the PIN-free amount: ask for it and call again with the same key."""
+        card = self.client.buy_card(BuyCardIn(product_id=product.id, pin=pin), idempotency_key=idempotency_key)
+        self.state.balance_fen = self.client.wallet().balance_fen
+        return card
+
+    def refund(self, card: CardOut, idempotency_key: str) -> CardRefundOut:
+        out = self.client.refund_card(card.id, CardRefundIn(kind="auto"), idempotency_key=idempotency_key)
+        self.state.balance_fen = out.wallet_balance_fen
+        return out
+
+    def complain(self, card: CardOut, category: ComplaintCategory, text: str) -> ComplaintOut:
+        return self.client.complain(ComplaintIn(merchant_id=card.merchant_id, category=category, text=text))
+
+    def complaints(self) -> list[ComplaintOut]:
+        return self.client.my_complaints()
