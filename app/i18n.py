@@ -76,3 +76,14 @@ class Translator:
 
     def time(self, moment: datetime) -> str:
         return format_time(moment, "short", tzinfo=self.timezone, locale=self.cldr)
+
+
+def message_text(note, t: Translator) -> str:
+    """An inbox message (`NotificationOut`) in the person's language when its key is known; else
+    the server's English."""
+    if not t.has(note.message_key):
+        return note.text
+    params = {k: v for k, v in note.params.items() if isinstance(v, (str, int))}
+    if isinstance(params.get("amount_fen"), int):
+        params["amount"] = t.money(params["amount_fen"])
+    return t(note.message_key, **params)

@@ -80,6 +80,17 @@ class Kit:
         row = ft.Row([control], expand=False) if expand else control
         return hook(identifier, row)
 
+    def voice_button(self, label: str, on_click: Handler, *, listening: bool,
+                     identifier: str = "voice-button") -> ft.Control:
+        """The big push-to-talk button: full width, taller than any other target, a microphone and
+        words. Outlined, so it never looks like the screen's main action; filled while it listens.
+        Pressed again while listening, it stops; its words say which it will do."""
+        s = self.s
+        button = ft.Button(content=label, icon=ft.Icons.STOP_CIRCLE if listening else ft.Icons.MIC,
+                           on_click=on_click, style=self._button_style(listening),
+                           height=max(s.target + 16, 72), expand=True)
+        return hook(identifier, ft.Row([button], expand=False))   # its words are its accessible name
+
     def list_action(self, label: str, icon: ft.IconData, on_click: Handler, identifier: str,
                     detail: str | None = None) -> ft.Control:
         """One row of a simple list (the care home): big icon, big words, the whole row tappable."""

@@ -19,6 +19,7 @@ from app.i18n import Translator
 from app.problems import explain
 from ui.components import Kit
 from ui.theme import MAX_CONTENT_WIDTH, material_theme, style_for
+from ui.voice import VoiceBar
 
 
 class Runner(Protocol):
@@ -78,7 +79,8 @@ class Screen:
 
 class Shell:
     def __init__(self, page: Any, session: WalletSession, *, font: FontChoice | None = None,
-                 runner: Runner | None = None, start: Callable[[Shell], Screen] | None = None) -> None:
+                 runner: Runner | None = None, start: Callable[[Shell], Screen] | None = None,
+                 voice_assistant: Callable[[WalletSession], Any] | None = None) -> None:
         self.page = page
         self.session = session
         self.state = session.state
@@ -89,6 +91,7 @@ class Shell:
         self.error: str | None = None
         self.announcement: str | None = None
         self._rendered_width: float | None = None
+        self.voice = VoiceBar(self, voice_assistant)   # the push-to-talk button and spoken answers
         self.restyle()
         self._setup_page()
         from ui.views.sign_in import SignInScreen  # the views import the shell: resolve at run time
@@ -154,6 +157,7 @@ class Shell:
         self.error = None
         self.announcement = None
         self.screen.on_show()
+        self.voice.screen_shown(self.screen)
         self.render()
 
     # ---- work and its outcome ---------------------------------------------------------------
@@ -204,8 +208,9 @@ class Shell:
         self.announce(self.error)
 
     def announce(self, text: str) -> None:
-        """Said by screen readers (a live region); spoken aloud once the voice engine is wired in."""
+        """Said by screen readers (a live region), and aloud while voice is on (care mode)."""
         self.announcement = text
+        self.voice.speak(text)
 
     # ---- drawing ----------------------------------------------------------------------------
 
@@ -226,7 +231,7 @@ class Shell:
             top.append(kit.busy(self.t(self.busy_key)))
         if self.error:
             top.append(kit.error(self.error))
-        body = [*top, *screen.build()]
+        body = [*top, *self.voice.controls(), *screen.build()]
         width = self._rendered_width = self._content_width()
         column = ft.Container(ft.Column(body, spacing=s.gap, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                               width=width, padding=ft.Padding.all(s.padding))

@@ -97,6 +97,19 @@ class State(StrEnum):
     CONFIRM = "confirm"
 
 
+_ALWAYS = (IntentName.NO, IntentName.CANCEL, IntentName.REPEAT, IntentName.HELP)
+
+# What can be said in each state: the recogniser listens with only these commands' phrases.
+# A smaller grammar leaves noise and stray sounds fewer wrong words to become, and keeps "yes"
+# out of every state but the one where it means something.
+STATE_INTENTS: dict[State, frozenset[IntentName]] = {
+    State.IDLE: frozenset(IntentName) - {IntentName.YES, IntentName.AMOUNT, IntentName.MERCHANT},
+    State.ASK_MERCHANT: frozenset({IntentName.MERCHANT, IntentName.PAY, *_ALWAYS}),
+    State.ASK_AMOUNT: frozenset({IntentName.AMOUNT, IntentName.PAY, *_ALWAYS}),
+    State.CONFIRM: frozenset({IntentName.YES, *_ALWAYS}),
+}
+
+
 @dataclass(frozen=True)
 class Reply:
     say: str | None              # None: nothing to say (e.g. silence while idle)

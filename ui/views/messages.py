@@ -6,6 +6,7 @@ from typing import Any
 
 import flet as ft
 
+from app.i18n import message_text
 from ui.shell import Screen
 
 
@@ -21,13 +22,7 @@ class MessagesScreen(Screen):
 
     def text_of(self, note: Any) -> str:
         """The message in the person's language when we know its key; else the server's English."""
-        t = self.t
-        if not t.has(note.message_key):
-            return note.text
-        params = {k: v for k, v in note.params.items() if isinstance(v, (str, int))}
-        if isinstance(params.get("amount_fen"), int):
-            params["amount"] = t.money(params["amount_fen"])
-        return t(note.message_key, **params)
+        return message_text(note, self.t)
 
     def build(self) -> list[ft.Control]:
         kit, t = self.kit, self.t
