@@ -269,3 +269,12 @@ def test_without_microphone_support_a_press_says_how_to_get_it(world, make_shell
     tap(page, "voice-button")
     assert "sounddevice" in label_or_text(page, "voice-problem") and "PortAudio" in label_or_text(page, "voice-problem")
     assert not shell.voice.listening
+
+
+def test_show_my_payment_code_opens_the_payment_code_screen(world, make_shell):
+    from ui.views.payment_code import PaymentCodeScreen
+    shell, page = signed_in_home(make_shell, "nainai", care=True)
+    turn = shell.voice.assistant.hear_text("show my payment code")
+    assert turn.go == OpenScreen("payment_code") and turn.say == ["Here is your payment code."]
+    shell.voice._answered(turn)
+    assert isinstance(shell.screen, PaymentCodeScreen) and has(page, "voice-button")
