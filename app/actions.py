@@ -16,6 +16,7 @@ from app.cards import Cards
 from app.coupons import Coupons
 from app.device import DeviceMemory
 from app.errors import NotFound, PinRequired
+from app.family import FamilyActions
 from app.journal_trust import PinnedJournalKeys
 from app.payment_code import PaymentCodes
 from app.till import Till
@@ -50,6 +51,7 @@ class WalletSession:
         self.till = Till(client, state)
         self.cards = Cards(client, state)
         self.coupons = Coupons(client, state)
+        self.family = FamilyActions(client, state)
 
     # ---- signing in and out -------------------------------------------------------------------
 
@@ -86,6 +88,8 @@ class WalletSession:
 
     def _forget_session(self) -> None:
         self.state.user, self.state.balance_fen, self.state.acting_for = None, None, None
+        self.state.acting_for_name = None
+        self.client.acting_for = None
         # The sign-in screen keeps the way it looked (language, size, contrast): nothing personal in that.
         p = self.state.prefs
         self.state.prefs = Preferences(language=p.language, care_mode=p.care_mode,

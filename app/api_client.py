@@ -62,22 +62,33 @@ class WalletClient:
         return self._t.current_tokens() is not None
 
     @property
+    def acting_for(self) -> str | None:
+        """The person (username) every later request acts for, or None for oneself (docs/family.md)."""
+        return self._t.acting_for
+
+    @acting_for.setter
+    def acting_for(self, username: str | None) -> None:
+        self._t.acting_for = username or None
+
+    @property
     def login_not_remembered(self) -> InsecureKeyringError | None:
         """Why the last login will not survive a restart (an insecure keychain), if it won't."""
         return self._t.not_remembered
 
     # ---- plumbing -------------------------------------------------------------------------
 
-    def _get(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> M:
-        return model.model_validate(self._t.request("GET", path, params=params).json())
+    # `as_self`: never sent acting for someone (the server refuses those routes for a relative).
+
+    def _get(self, model: type[M], path: str, params: dict[str, Any] | None = None, *, as_self: bool = False) -> M:
+        return model.model_validate(self._t.request("GET", path, params=params, as_self=as_self).json())
 
     def _get_list(self, model: type[M], path: str, params: dict[str, Any] | None = None) -> list[M]:
         return _list_of(model).validate_python(self._t.request("GET", path, params=params).json())
 
     def _post(self, model: type[M], path: str, body: BaseModel | None = None, *,
-              idempotency_key: str | None = None, auth: bool = True) -> M:
+              idempotency_key: str | None = None, auth: bool = True, as_self: bool = False) -> M:
         response = self._t.request("POST", path, json=_body(body) if body else None,
-                                   idempotency_key=idempotency_key, auth=auth)
+                                   idempotency_key=idempotency_key, auth=auth, as_self=as_self)
         return model.model_validate(response.json())
 
     # ---- health and auth ------------------------------------------------------------------
@@ -100,7 +111,7 @@ class WalletClient:
     def logout(self) -> None:
         """Sign out here and on the server. Raises only if the server could not be told."""
         try:
-            self._t.request("POST", "/v1/auth/logout")
+            self._t.request("POST", "/v1/auth/logout", as_self=True)
         except NotAuthenticated:
             pass                      # the server already holds no live session: that is signed out
         finally:
@@ -112,10 +123,10 @@ class WalletClient:
         return self._get(UserOut, "/v1/me")
 
     def set_pin(self, body: SetPinIn) -> None:
-        self._t.request("PUT", "/v1/me/pin", json=_body(body))
+        self._t.request("PUT", "/v1/me/pin", json=_body(body), as_self=True)
 
     def verify_real_name(self, body: RealNameIn) -> UserOut:
-        return self._post(UserOut, "/v1/me/real-name", body)
+        return self._post(UserOut, "/v1/me/real-name", body, as_self=True)
 
     def preferences(self) -> PreferencesOut:
         return self._get(PreferencesOut, "/v1/me/preferences")

@@ -84,6 +84,16 @@ class ServerUnavailable(ApiError):
     pass
 
 
+class ActingRefused(ApiError):
+    """Acting for someone was refused (docs/family.md): no or ended permission, a scope or limit the
+    grant does not give, or a route nobody may use for someone else. Nothing was done."""
+
+    @property
+    def permission_gone(self) -> bool:
+        """The permission itself is over: the app should switch back to the person's own account."""
+        return self.code in ("not_delegated", "delegation_ended", "delegation_expired")
+
+
 class ConnectionLost(ServerUnavailable):
     """No answer at all (network down, timeouts) after the client's retries."""
 
@@ -104,6 +114,8 @@ ERRORS_BY_CODE: dict[str, type[ApiError]] = {
                      "idempotency_key_required", "bad_request"], ValidationError),
     **dict.fromkeys(["bank_declined", "bank_timeout"], BankError),
     "service_unavailable": ServerUnavailable,
+    **dict.fromkeys(["acting_for_not_allowed", "not_delegated", "delegation_ended", "delegation_expired",
+                     "scope_missing", "delegated_limit_exceeded"], ActingRefused),
 }
 
 # Codes the client does not know yet still land in a useful class by their status.

@@ -100,8 +100,10 @@ class AppState:
     user: UserOut | None = None
     prefs: Preferences = field(default_factory=Preferences)
     balance_fen: int | None = None
-    # Acting for someone else arrives with the family issue; the state has its place already.
+    # Whom the signed-in relative acts for (username, and the name to show): set by
+    # app/family.py, which also puts it on the client so every call carries `Acting-For`.
     acting_for: str | None = None
+    acting_for_name: str | None = None
 
     @property
     def signed_in(self) -> bool:

@@ -22,6 +22,7 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 MAX_RETRY_AFTER = 5.0
 REFRESH_PATH = "/v1/auth/refresh"
+ACTING_FOR = "Acting-For"
 
 
 class Transport:
@@ -39,6 +40,9 @@ class Transport:
         self._refresh_lock = threading.Lock()
         # Set when the token store refused to keep a login (insecure keychain); the UI may say so.
         self.not_remembered: InsecureKeyringError | None = None
+        # Whom the signed-in person is acting for (docs/family.md): sent as `Acting-For` on every
+        # authenticated request except those made `as_self` (sign-in, PIN, family management).
+        self.acting_for: str | None = None
 
     def close(self) -> None:
         if self._owns_http:
@@ -62,6 +66,7 @@ class Transport:
 
     def forget_tokens(self) -> None:
         self._pair, self._pair_loaded = None, True
+        self.acting_for = None          # signed out, one acts for no one
         self.tokens.clear()
 
     def refresh(self, refresh_token: str | None = None) -> TokensOut:
@@ -99,9 +104,11 @@ class Transport:
     # ---- requests -------------------------------------------------------------------------
 
     def request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None,
-                idempotency_key: str | None = None, auth: bool = True) -> httpx.Response:
+                idempotency_key: str | None = None, auth: bool = True, as_self: bool = False) -> httpx.Response:
         """Send one logical request; return the success response or raise an ApiError."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        if auth and not as_self and self.acting_for:
+            headers[ACTING_FOR] = self.acting_for
         access = self._access() if auth else None
         response = self._send(method, path, json=json, params=params, headers=_with_bearer(headers, access))
         if auth and _is_token_expired(response):

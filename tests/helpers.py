@@ -27,6 +27,13 @@ def key() -> str:
     return uuid.uuid4().hex
 
 
+def demo_headers(client: TestClient, username: str) -> dict[str, str]:
+    """Sign a demo-world person in (`anxin seed-demo`'s shared password) and return their auth header."""
+    r = client.post("/v1/auth/login", json={"username": username, "password": "anxin-demo-2026"})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
 def assert_books_balance(app) -> None:
     """The ledger verifier finds nothing wrong, and all balances sum to zero: money only moves."""
     with transaction(app.state.db) as s:

@@ -10,3 +10,5 @@ from wallet_api.merchants.models import Merchant  # noqa: F401
 from wallet_api.notifications.models import Notification  # noqa: F401
 from wallet_api.payments.models import Payment, Refund  # noqa: F401
 from wallet_api.prepaid.models import PrepaidCard, PrepaidMerchant  # noqa: F401  (+ its invariant, demo seeder)
+
+import wallet_api.family.demo  # noqa: E402,F401  (registers the family demo seeder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.cli import main as anxin
+from tests.helpers import demo_headers
 from wallet_api.auth.models import User
 from wallet_api.ledger.models import Transfer
 
@@ -32,11 +33,7 @@ def test_the_demo_has_prepaid_cards_and_the_regulator_sees_coverage_and_real_ale
     args = ["--database-url", settings.sqlalchemy_url, "--data-dir", str(settings.data_dir)]
     assert anxin(["seed-demo", *args]) == 0
 
-    def login(username: str) -> dict[str, str]:
-        r = client.post("/v1/auth/login", json={"username": username, "password": "anxin-demo-2026"})
-        return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-    regulator = login("regulator")
+    regulator = demo_headers(client, "regulator")
     rows = {r["name"]: r for r in client.get("/v1/regulator/prepaid/merchants", headers=regulator).json()}
     assert {"Iron Gym", "Jade Hair Salon"} <= rows.keys()
     for row in rows.values():
@@ -46,6 +43,6 @@ def test_the_demo_has_prepaid_cards_and_the_regulator_sees_coverage_and_real_ale
     assert {(a["type"], a["merchant_name"]) for a in alerts} >= {("complaints", "Jade Hair Salon"),
                                                                 ("card_over_limit", "Iron Gym")}
     for holder in ("nainai", "xiaoming"):
-        cards = client.get("/v1/prepaid/cards", headers=login(holder)).json()
+        cards = client.get("/v1/prepaid/cards", headers=demo_headers(client, holder)).json()
         assert {c["merchant_name"] for c in cards} == {"Iron Gym", "Jade Hair Salon"}
         assert any(c["used"] for c in cards)
