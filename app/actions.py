@@ -21,6 +21,7 @@ from app.journal_trust import PinnedJournalKeys
 from app.payment_code import PaymentCodes
 from app.till import Till
 from app.qr import decode_qr_image
+from app.regulator import Regulator
 from app.state import AppState, MerchantChoice, PaymentDraft, Preferences
 from wallet_api.schemas import (HistoryPage, LoginIn, MerchantPaymentIn, NotificationCategory,
                                 NotificationOut, PreferencesIn, QrIn, Receipt, RegisterIn, SetPinIn)
@@ -52,6 +53,7 @@ class WalletSession:
         self.cards = Cards(client, state)
         self.coupons = Coupons(client, state)
         self.family = FamilyActions(client, state)
+        self.regulator = Regulator(client, state)
 
     # ---- signing in and out -------------------------------------------------------------------
 

@@ -114,5 +114,9 @@ class AppState:
         return self.user is not None and Role.MERCHANT in self.user.roles
 
     @property
+    def is_regulator(self) -> bool:
+        return self.user is not None and Role.REGULATOR in self.user.roles
+
+    @property
     def username(self) -> str:
         return self.user.username if self.user else ""

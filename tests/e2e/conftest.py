@@ -186,7 +186,14 @@ class App:
         """Sign in and reach home, answering the first-run question if this device asks it (the app's
         device memory is shared by the whole session, so only the first test to sign someone in sees it)."""
         self.sign_in(username, password)
-        self.hook("setup-care-on").or_(self.hook("home-balance")).wait_for(timeout=TIMEOUT_MS)
+        arrived = self.hook("setup-care-on").or_(self.hook("home-balance"))
+        try:
+            arrived.wait_for(timeout=TIMEOUT_MS)
+        except PlaywrightTimeout:
+            if not self.hook("signin-submit").count():
+                raise AssertionError(f"signing in {username} led nowhere; on screen: {self.on_screen()}") from None
+            self.tap("signin-submit")      # the tap landed while the page was redrawing: a person taps again
+            arrived.wait_for(timeout=TIMEOUT_MS)
         if self.hook("setup-care-on").count():
             self.tap("setup-care-on" if care else "setup-care-off")
         self.wait("home-balance")

@@ -58,6 +58,9 @@ class HomeScreen(Screen):
         if self.ui.state.is_merchant:
             from ui.views.cashier import CashierScreen
             actions.insert(2, ("home.cashier", ft.Icons.STOREFRONT, opens(CashierScreen), "home-cashier"))
+        if self.ui.state.is_regulator:
+            from ui.views.regulator import RegulatorScreen
+            actions.insert(0, ("home.regulator", ft.Icons.GAVEL, opens(RegulatorScreen), "home-regulator"))
         return actions
 
     def _domain_tiles(self, opens) -> list[tuple[str, ft.IconData, object, str]]:
