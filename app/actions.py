@@ -15,7 +15,7 @@ from app.anxin_client import AnxinClient
 from app.cards import Cards
 from app.coupons import Coupons
 from app.device import DeviceMemory
-from app.errors import NotFound, PinRequired
+from app.errors import NotFound, PaymentWaiting, PinRequired
 from app.family import FamilyActions
 from app.journal_trust import PinnedJournalKeys
 from app.payment_code import PaymentCodes
@@ -24,7 +24,9 @@ from app.qr import decode_qr_image
 from app.regulator import Regulator
 from app.state import AppState, MerchantChoice, PaymentDraft, Preferences
 from wallet_api.schemas import (HistoryPage, LoginIn, MerchantPaymentIn, NotificationCategory,
-                                NotificationOut, PreferencesIn, QrIn, Receipt, RegisterIn, SetPinIn)
+                                NotificationOut, P2PPaymentIn, PreferencesIn, QrIn, Receipt, RegisterIn, SetPinIn)
+from wallet_api.schemas.family_card import FamilyCardIn, FamilyCardOut, FamilyCardsOut, FamilyCardUseOut
+from wallet_api.schemas.guardian import GuardianInviteIn, GuardianOverview, GuardianshipOut, PendingPaymentOut
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,14 @@ class JournalCheck:
     problems: list[str]
     checkpoint_seq: int | None
     not_yet_signed: bool = False   # the transfer is newer than the last signed checkpoint
+
+
+@dataclass(frozen=True)
+class FundingChoice:
+    funding: str                  # "wallet" or "family_card:<id>", for draft_payment
+    giver: str | None             # whose family card (None: my wallet)
+    available_fen: int            # the wallet's balance, or the card's room this month
+    card_id: int | None
 
 
 class WalletSession:
@@ -153,27 +163,113 @@ class WalletSession:
 
     # ---- paying -------------------------------------------------------------------------------
 
-    def draft_payment(self, merchant: MerchantChoice, amount_fen: int) -> PaymentDraft:
-        """The payment to read back, with the best city coupon for it proposed (the person may decline)."""
-        draft = PaymentDraft(merchant, amount_fen, self.state.balance_fen, uuid.uuid4().hex)
+    def draft_payment(self, merchant: MerchantChoice, amount_fen: int, funding: str | None = None) -> PaymentDraft:
+        """The payment to read back, with the best city coupon for it proposed (the person may decline).
+        `funding`: None (the wallet, or a family card when the wallet is short), "wallet", or one of
+        `funding_choices()`; it can also be chosen on the draft before the first attempt."""
+        draft = PaymentDraft(merchant, amount_fen, self.state.balance_fen, uuid.uuid4().hex, funding=funding)
         draft.coupon = self.coupons.best_for(merchant.id, amount_fen)
         return draft
 
+    def funding_choices(self, amount_fen: int) -> list[FundingChoice]:
+        """What can pay this amount: the wallet, then each held family card with room this month."""
+        wallet = FundingChoice("wallet", None, self.refresh_balance(), None)
+        cards = [FundingChoice(f"family_card:{c.id}", c.giver, c.left_this_month_fen, c.id)
+                 for c in self.client.family_cards().held if c.status == "active"]
+        return [wallet] + [c for c in cards if c.available_fen >= amount_fen]
+
     def pay(self, draft: PaymentDraft, pin: str | None = None) -> Receipt:
         """Pay the draft. Raises PinRequired when the server wants the PIN: ask for it and call
-        again with the same draft (same idempotency key: never a second payment)."""
+        again with the same draft (same idempotency key: never a second payment). Raises PaymentWaiting
+        when the payment waits for the person's guardian (its `pending` says why, in words)."""
         m = draft.merchant
         body = MerchantPaymentIn(merchant_id=None if m.qr_payload else m.id, qr_payload=m.qr_payload,
-                                 amount_fen=draft.amount_fen, pin=pin, coupon_id=draft.coupon_id)
+                                 amount_fen=draft.amount_fen, pin=pin, coupon_id=draft.coupon_id,
+                                 funding=draft.funding)
         draft.sent = True
-        receipt = self.client.pay_merchant(body, idempotency_key=draft.idempotency_key)
-        draft.receipt = receipt
+        outcome = self.client.pay_merchant(body, idempotency_key=draft.idempotency_key)
         self.device.remember_merchant(self.state.username, m.recent())
+        self._refresh_quietly()
+        if isinstance(outcome, PendingPaymentOut):
+            raise PaymentWaiting(outcome)
+        draft.receipt = outcome
+        return outcome
+
+    def send(self, to_username: str, amount_fen: int, idempotency_key: str, pin: str | None = None) -> Receipt:
+        """Send money to a person from the wallet (family cards pay shops only). Raises PaymentWaiting when it
+        waits for the guardian or, for a new payee, a delay during which `revoke` takes it back."""
+        outcome = self.client.pay_person(P2PPaymentIn(to_username=to_username, amount_fen=amount_fen, pin=pin),
+                                         idempotency_key=idempotency_key)
+        self._refresh_quietly()
+        if isinstance(outcome, PendingPaymentOut):
+            raise PaymentWaiting(outcome)
+        return outcome
+
+    def _refresh_quietly(self) -> None:
         try:
             self.refresh_balance()
         except Exception:   # noqa: BLE001 — the payment went through; a stale balance is not an error
             pass
-        return receipt
+
+    # ---- family cards -------------------------------------------------------------------------
+
+    def family_cards(self) -> FamilyCardsOut:
+        """The cards I give and the cards I hold, with this month's spend (months in Asia/Shanghai time)."""
+        return self.client.family_cards()
+
+    def give_family_card(self, holder_username: str, monthly_cap_fen: int, note: str = "") -> FamilyCardOut:
+        return self.client.offer_family_card(FamilyCardIn(holder_username=holder_username,
+                                                          monthly_cap_fen=monthly_cap_fen, note=note))
+
+    def answer_family_card(self, card_id: int, accept: bool) -> FamilyCardOut:
+        return self.client.answer_family_card(card_id, accept)
+
+    def pause_family_card(self, card_id: int, paused: bool = True) -> FamilyCardOut:
+        return self.client.pause_family_card(card_id, paused)
+
+    def change_family_card_cap(self, card_id: int, monthly_cap_fen: int) -> FamilyCardOut:
+        return self.client.set_family_card_cap(card_id, monthly_cap_fen)
+
+    def close_family_card(self, card_id: int) -> FamilyCardOut:
+        return self.client.close_family_card(card_id)
+
+    def family_card_uses(self, card_id: int) -> list[FamilyCardUseOut]:
+        return self.client.family_card_uses(card_id)
+
+    # ---- the safety guardian ------------------------------------------------------------------
+
+    def guardian_overview(self) -> GuardianOverview:
+        return self.client.guardian_overview()
+
+    def name_guardian(self, guardian_username: str, delay_new_payee_transfers: bool = True) -> GuardianshipOut:
+        return self.client.invite_guardian(GuardianInviteIn(guardian_username=guardian_username,
+                                                            delay_new_payee_transfers=delay_new_payee_transfers))
+
+    def answer_guardian_invitation(self, guardianship_id: int, accept: bool) -> GuardianshipOut:
+        return self.client.answer_guardianship(guardianship_id, accept)
+
+    def end_guardianship(self, guardianship_id: int) -> GuardianshipOut:
+        return self.client.end_guardianship(guardianship_id)
+
+    def approvals(self) -> list[PendingPaymentOut]:
+        """Payments waiting for my approval as someone's guardian."""
+        return self.client.pending_payments(role="guardian", open_only=True)
+
+    def approve(self, pending_id: int) -> PendingPaymentOut:
+        return self.client.decide_pending_payment(pending_id, "approve")
+
+    def decline(self, pending_id: int) -> PendingPaymentOut:
+        return self.client.decide_pending_payment(pending_id, "decline")
+
+    def waiting_payments(self, open_only: bool = True) -> list[PendingPaymentOut]:
+        """My own payments waiting for my guardian or a delay."""
+        return self.client.pending_payments(role="payer", open_only=open_only)
+
+    def revoke(self, pending_id: int) -> PendingPaymentOut:
+        """Take back a waiting payment: a delayed transfer only before its delay is over."""
+        result = self.client.decide_pending_payment(pending_id, "revoke")
+        self._refresh_quietly()
+        return result
 
     @staticmethod
     def needs_pin(error: Exception) -> bool:

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from wallet_api.schemas.guardian import PendingPaymentOut
+
 _PROBLEM_FIELDS = {"type", "title", "status", "detail", "code", "message_key", "instance"}
 
 
@@ -92,6 +94,16 @@ class ActingRefused(ApiError):
     def permission_gone(self) -> bool:
         """The permission itself is over: the app should switch back to the person's own account."""
         return self.code in ("not_delegated", "delegation_ended", "delegation_expired")
+
+
+class PaymentWaiting(ApiError):
+    """Not a refusal: the server took the payment but it waits (for the payer's guardian, or a delay for a
+    new payee), so there is no receipt yet. `pending` says why, in words, and until when."""
+
+    def __init__(self, pending: PendingPaymentOut) -> None:
+        key = "error.payment_waiting_for_guardian" if pending.reason == "guardian" else "error.payment_delayed"
+        super().__init__(202, "payment_waiting", key, pending.explanation)
+        self.pending = pending
 
 
 class ConnectionLost(ServerUnavailable):

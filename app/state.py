@@ -73,6 +73,8 @@ class PaymentDraft:
     coupon: CouponProposal | None = None   # the best coupon the server proposes for this payment
     use_coupon: bool = True                # the person may decline it
     sent: bool = False                     # once sent, the choice is fixed (a retry must be the same request)
+    # What pays: None (the wallet, or a family card when the wallet is short), "wallet", "family_card:<id>".
+    funding: str | None = None
 
     @property
     def coupon_id(self) -> int | None:
@@ -92,6 +94,13 @@ class PaymentDraft:
         if self.sent:
             raise RuntimeError("the payment was already sent; its coupon choice cannot change")
         self.use_coupon = use
+
+    def choose_funding(self, funding: str | None) -> None:
+        """Pay from the wallet or a family card (see WalletSession.funding_choices). Only before the first
+        attempt, like the coupon."""
+        if self.sent:
+            raise RuntimeError("the payment was already sent; what pays for it cannot change")
+        self.funding = funding
 
 
 @dataclass

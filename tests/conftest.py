@@ -101,7 +101,8 @@ def backend(database_url: str) -> str:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # Cheap argon2 so hundreds of hashes stay fast; production keeps the strong defaults.
     return Settings(data_dir=tmp_path, database_url=database_url, secret_key="test-secret-not-for-production",
-                    argon2_time_cost=1, argon2_memory_kib=1024, checkpoint_interval_seconds=0)
+                    argon2_time_cost=1, argon2_memory_kib=1024, checkpoint_interval_seconds=0,
+                    guardian_sweep_seconds=0)
 
 
 @pytest.fixture

@@ -47,6 +47,27 @@ class Settings(BaseSettings):
     # A background task signs a checkpoint this often (seconds); 0 turns it off (tests, one-shot tools).
     checkpoint_interval_seconds: float = 60.0
 
+    # Family cards (docs/family-card-and-guardian.md): the range a giver may set as the monthly cap (fen).
+    family_card_min_cap_fen: int = 1
+    family_card_max_cap_fen: int = 300_000
+
+    # The safety guardian's risk rules (wallet_api/guardian/rules.py). A payment by an elder with a guardian
+    # waits for the guardian when it is the first to a payee and above new_payee_threshold, or above
+    # unusual_factor x the median of their last usual_history payments (and above unusual_min), or when
+    # rapid_count payments already left in the last rapid_window_minutes.
+    guardian_new_payee_threshold_fen: int = 50_000
+    guardian_unusual_factor: int = 5
+    guardian_unusual_min_fen: int = 20_000
+    guardian_usual_history: int = 20
+    guardian_rapid_count: int = 3
+    guardian_rapid_window_minutes: int = 10
+    # A held payment the guardian has not decided is released back after this long.
+    guardian_hold_hours: float = 24.0
+    # Transfers to a new payee wait this long (revocable) when the elder's guardianship asks for it.
+    guardian_transfer_delay_minutes: int = 120
+    # How often the server settles due delayed transfers and expires undecided holds (0 = only on read).
+    guardian_sweep_seconds: float = 60.0
+
     @property
     def sqlalchemy_url(self) -> str:
         if not self.database_url:

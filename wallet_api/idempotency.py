@@ -78,7 +78,10 @@ def _claim_and_run(db: sessionmaker[Session], scope: str, key: str, request_hash
             session.flush()
         except IntegrityError:
             raise _LostRace from None
-        body = action(session).model_dump(mode="json")
+        result = action(session)
+        # A reply model may name its own status: a payment held for the guardian answers 202, not 201.
+        status_code = getattr(type(result), "HTTP_STATUS", status_code)
+        body = result.model_dump(mode="json")
         record.status_code, record.response = status_code, body
         return Outcome(status_code, body, replayed=False)
 

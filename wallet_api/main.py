@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,14 +20,17 @@ from wallet_api.api import coupons
 from wallet_api.api import prepaid
 from wallet_api.api import family
 from wallet_api.api.deps import acting_for_guard
+from wallet_api.api import family_cards, guardian
 from wallet_api.api.docs import install_offline_docs
 from wallet_api.auth.secrets import Hasher
 from wallet_api.config import Settings, get_settings
 from wallet_api.db import make_engine, make_session_factory, transaction
 from wallet_api.errors import InvalidAmount, Problem, ServiceUnavailable, ValidationFailed
 from wallet_api.funding.bank import BankGateway, SandboxBank
+from wallet_api.guardian import service as guardian_service
 from wallet_api.ledger.checkpoints import cut_checkpoint
 from wallet_api.ledger.signing import load_or_create_signer
+from wallet_api.types import utcnow
 
 log = logging.getLogger("anxin")
 PROBLEM_JSON = "application/problem+json"
@@ -81,13 +84,13 @@ def install_problem_handlers(app: FastAPI) -> None:
                                         "try again.", status=500, code="internal_error"), request)
 
 
-async def _checkpoint_loop(app: FastAPI, every_seconds: float) -> None:
+async def _every(every_seconds: float, job: Callable[[], object], name: str) -> None:
     while True:
         await asyncio.sleep(every_seconds)
         try:
-            await asyncio.to_thread(_cut, app)
-        except Exception:  # keep signing later even if one round fails (e.g. database restarting)
-            log.exception("checkpoint failed")
+            await asyncio.to_thread(job)
+        except Exception:  # keep going later even if one round fails (e.g. database restarting)
+            log.exception("%s failed", name)
 
 
 def _cut(app: FastAPI) -> None:
@@ -95,16 +98,25 @@ def _cut(app: FastAPI) -> None:
         cut_checkpoint(session, app.state.signer)
 
 
+def _settle_waiting_payments(app: FastAPI) -> None:
+    """Delayed transfers whose delay is over are paid, holds nobody decided in time go back."""
+    guardian_service.sweep(app.state.db, getattr(app.state, "clock", utcnow)())
+
+
 def create_app(settings: Settings | None = None, *, bank: BankGateway | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.checkpoint_interval_seconds > 0:
-            task = asyncio.create_task(_checkpoint_loop(app, settings.checkpoint_interval_seconds))
+            tasks.append(asyncio.create_task(_every(settings.checkpoint_interval_seconds, lambda: _cut(app),
+                                                    "checkpoint")))
+        if settings.guardian_sweep_seconds > 0:
+            tasks.append(asyncio.create_task(_every(settings.guardian_sweep_seconds,
+                                                    lambda: _settle_waiting_payments(app), "waiting payments")))
         yield
-        if task:
+        for task in tasks:
             task.cancel()
         app.state.engine.dispose()
 
@@ -119,7 +131,8 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
     app.state.signer = load_or_create_signer(settings.signing_key_file)
     install_problem_handlers(app)
     install_offline_docs(app)
-    for module in (auth, wallet, payments, merchants, notifications, journal, campus, coupons, prepaid, family):
+    for module in (auth, wallet, payments, merchants, notifications, journal, campus, coupons, prepaid, family,
+                   family_cards, guardian):
         # The guard refuses `Acting-For` on routes never delegated (wallet_api/family/scopes.py).
         app.include_router(module.router, dependencies=[Depends(acting_for_guard)])
 

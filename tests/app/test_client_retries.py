@@ -162,7 +162,7 @@ def test_request_bodies_are_the_schema_json(wallet_client, fake):
                                                     memo=" lunch "))
     assert isinstance(receipt, Receipt)
     assert body_of(fake.requests[0]) == {"merchant_id": None, "qr_payload": "000201...", "amount_fen": 1_250,
-                                         "pin": "123456", "memo": "lunch", "coupon_id": None}
+                                         "pin": "123456", "memo": "lunch", "coupon_id": None, "funding": None}
 
 
 def test_zero_retries_means_one_attempt(fake, sleeps):

@@ -9,10 +9,13 @@ that are never delegated, even those that take no `CurrentUser`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +29,9 @@ from wallet_api.family import acting
 from wallet_api.family.errors import ActingForNotAllowed
 from wallet_api.family.scopes import Rule, rule_for
 from wallet_api.funding.bank import BankGateway
+from wallet_api.idempotency import Outcome
 from wallet_api.ledger.signing import JournalSigner
+from wallet_api.types import utcnow
 
 
 def get_db(request: Request) -> sessionmaker[Session]:
@@ -49,11 +54,27 @@ def get_signer(request: Request) -> JournalSigner:
     return request.app.state.signer
 
 
+Clock = Callable[[], datetime]
+
+
+def get_clock(request: Request) -> Clock:
+    """The time rules are judged by (cooling-off, expiry, delays, month boundaries). Tests set
+    `app.state.clock` to move time without sleeping."""
+    return getattr(request.app.state, "clock", utcnow)
+
+
+def reply(outcome: Outcome) -> JSONResponse:
+    """The answer of an idempotent request; a replay says so in a header."""
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+
+
 DbDep = Annotated[sessionmaker[Session], Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 HasherDep = Annotated[Hasher, Depends(get_hasher)]
 GatewayDep = Annotated[BankGateway, Depends(get_gateway)]
 SignerDep = Annotated[JournalSigner, Depends(get_signer)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", description=(
     "Chosen by the client once per money-moving request and reused for its retries."))]
 

@@ -4,17 +4,17 @@ complaints; the regulator's coverage table, alerts, policies and defaults."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from wallet_api import schemas
-from wallet_api.api.deps import (CurrentActor, CurrentUser, DbDep, GatewayDep, HasherDep, IdempotencyKey, SettingsDep,
-                                 require_role)
+from wallet_api.api.deps import (ClockDep, CurrentActor, CurrentUser, DbDep, GatewayDep, HasherDep, IdempotencyKey,
+                                 SettingsDep, require_role)
 from wallet_api.auth.models import User
 from wallet_api.auth.service import check_pin, refuse_if_locked
 from wallet_api.db import transaction
@@ -31,19 +31,8 @@ from wallet_api.prepaid.models import PrepaidAlert, PrepaidMerchant, PrepaidProd
 from wallet_api.prepaid.policy import PolicyValues, current_policy
 from wallet_api.prepaid.service import OverLimit
 from wallet_api.schemas import prepaid as wire
-from wallet_api.types import utcnow
 
 router = APIRouter(tags=["prepaid"])
-Clock = Callable[[], datetime]
-
-
-def get_clock(request: Request) -> Clock:
-    """The time rules are judged by (cooling-off, notice, expiry, complaint windows). Tests set
-    `app.state.clock` to move time without sleeping."""
-    return getattr(request.app.state, "clock", utcnow)
-
-
-ClockDep = Annotated[Clock, Depends(get_clock)]
 Regulator = Annotated[User, require_role("regulator")]
 
 

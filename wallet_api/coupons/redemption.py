@@ -73,7 +73,9 @@ def best(session: Session, user: User, merchant: Merchant, amount: int,
 
 
 def pay_with_coupon(session: Session, payer: User, merchant: Merchant, amount: int, coupon_id: int, memo: str = "",
-                    actor_user_id: int | None = None, now: datetime | None = None) -> Payment:
+                    actor_user_id: int | None = None, now: datetime | None = None,
+                    funding_account_id: int | None = None, details: dict | None = None) -> Payment:
+    """`funding_account_id` pays the payer's share X - Y from another account (a family card's giver)."""
     now = now or utcnow()
     if type(amount) is not int or amount <= 0:
         raise InvalidAmount("Amounts are whole numbers of fen greater than 0.")
@@ -93,11 +95,11 @@ def pay_with_coupon(session: Session, payer: User, merchant: Merchant, amount: i
     try:
         transfer = post_transfer(
             session, kind="payment", memo=memo, actor_user_id=actor_user_id,
-            legs=[Leg(payments.wallet_account_id(session, payer.id), -(amount - subsidy)),
+            legs=[Leg(funding_account_id or payments.wallet_account_id(session, payer.id), -(amount - subsidy)),
                   Leg(campaign.subsidy_account_id, -subsidy), Leg(merchant.settlement_account_id, amount)],
             details={"from": payer.display_name, "to": merchant.local_name or merchant.name,
                      "merchant_id": merchant.id, "coupon_id": coupon.id, "campaign_id": campaign.id,
-                     "subsidy_fen": subsidy})
+                     "subsidy_fen": subsidy, **(details or {})})
     except InsufficientFunds as exc:
         if exc.extra.get("account_id") == campaign.subsidy_account_id:  # cannot happen while coupons are backed
             raise BudgetExhausted("The city's subsidy for this coupon is used up. Pay without it.") from None
@@ -134,7 +136,7 @@ def refund_split(session: Session, payment: Payment, amount: int) -> list[Leg] |
                                          redemption.subsidy_refunded_fen, amount)
     redemption.refunded_fen += amount
     redemption.subsidy_refunded_fen += to_subsidy
-    legs = [Leg(payments.wallet_account_id(session, payment.payer_user_id), to_payer),
+    legs = [Leg(payments.refund_target(session, payment).account_id, to_payer),
             Leg(campaign.subsidy_account_id, to_subsidy)]
     if redemption.refunded_fen == redemption.amount_fen:
         _give_coupon_back(session, redemption, campaign)

@@ -44,6 +44,7 @@ _MERCHANT = never("running a shop is not part of looking after an elder")
 _ADMIN = never("operator roles (regulator, campus admin, coupon issuer) are personal")
 _CAMPUS = never("campus cards are for students, not delegated")
 _FAMILY = never("only the person themselves grants, accepts or ends permission")
+_CONSENT = never("family cards and guardians are consented to, and waiting payments decided, by the person")
 
 V, BILLS, SHOPS, TOP_UP = Scope.VIEW, Scope.PAY_BILLS, Scope.PAY_MERCHANTS, Scope.TOP_UP
 CARDS, SETTINGS, COUPONS = Scope.MANAGE_CARDS, Scope.MANAGE_SETTINGS, Scope.CLAIM_COUPONS
@@ -170,6 +171,25 @@ ROUTE_RULES: dict[str, Rule] = {
     "POST /v1/family/elders": _FAMILY,
     "POST /v1/family/setup/preview": _FAMILY,
     "POST /v1/family/setup": _FAMILY,
+    # ---- family cards and the safety guardian (docs/family-card-and-guardian.md): consent is personal
+    "POST /v1/family-cards": _CONSENT,
+    "GET /v1/family-cards": _CONSENT,
+    "POST /v1/family-cards/{card_id}/accept": _CONSENT,
+    "POST /v1/family-cards/{card_id}/decline": _CONSENT,
+    "PUT /v1/family-cards/{card_id}/paused": _CONSENT,
+    "PUT /v1/family-cards/{card_id}/cap": _CONSENT,
+    "POST /v1/family-cards/{card_id}/close": _CONSENT,
+    "GET /v1/family-cards/{card_id}/uses": _CONSENT,
+    "POST /v1/guardian/invitations": _CONSENT,
+    "GET /v1/guardian": _CONSENT,
+    "POST /v1/guardian/{gid}/accept": _CONSENT,
+    "POST /v1/guardian/{gid}/decline": _CONSENT,
+    "POST /v1/guardian/{gid}/end": _CONSENT,
+    "GET /v1/pending-payments": _CONSENT,
+    "GET /v1/pending-payments/{pid}": _CONSENT,
+    "POST /v1/pending-payments/{pid}/approve": _CONSENT,
+    "POST /v1/pending-payments/{pid}/decline": _CONSENT,
+    "POST /v1/pending-payments/{pid}/revoke": _CONSENT,
 }
 
 UNDECIDED = never("no delegation decision was made for this route, so it refuses (fail closed)")

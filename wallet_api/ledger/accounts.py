@@ -17,6 +17,7 @@ class AccountKind(StrEnum):
     MERCHANT_SETTLEMENT = "merchant_settlement"
     BANK_CLEARING = "bank_clearing"     # the outside world: goes negative as money comes in
     IN_FLIGHT = "in_flight"             # money on its way out to a bank (two-phase withdrawals)
+    HOLD = "hold"                       # payments waiting for a guardian or a transfer delay (two-phase)
 
 
 class SystemAccount(StrEnum):
@@ -24,11 +25,13 @@ class SystemAccount(StrEnum):
 
     BANK_CLEARING = "system:bank_clearing"
     WITHDRAWALS_IN_FLIGHT = "system:withdrawals_in_flight"
+    GUARDIAN_HOLDS = "system:guardian_holds"   # created by migration 0007_family_money
 
 
 SYSTEM_ACCOUNTS: dict[SystemAccount, tuple[AccountKind, bool]] = {
     SystemAccount.BANK_CLEARING: (AccountKind.BANK_CLEARING, True),
     SystemAccount.WITHDRAWALS_IN_FLIGHT: (AccountKind.IN_FLIGHT, False),
+    SystemAccount.GUARDIAN_HOLDS: (AccountKind.HOLD, False),
 }
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -43,17 +45,26 @@ def wallet_balance(session: Session, user_id: int) -> int:
     return session.scalar(select(Account.balance).where(Account.code == wallet_code(user_id)))
 
 
-def pay_merchant(session: Session, payer: User, merchant: Merchant, amount: int, memo: str = "",
-                 actor_user_id: int | None = None) -> Payment:
-    _require_positive(amount)
+def check_merchant_payable(payer: User, merchant: Merchant) -> None:
     if merchant.status != "active":
         raise MerchantNotFound(f"{merchant.name} is not taking payments now.")
     if merchant.owner_user_id == payer.id:
         raise SelfPayment("You cannot pay your own shop.")
+
+
+def pay_merchant(session: Session, payer: User, merchant: Merchant, amount: int, memo: str = "",
+                 actor_user_id: int | None = None, funding_account_id: int | None = None,
+                 details: dict[str, Any] | None = None) -> Payment:
+    """`funding_account_id`: where the money comes from when not the payer's wallet (a family card's giver,
+    a payment the guardian held); `details` adds to the transfer's journal details."""
+    _require_positive(amount)
+    check_merchant_payable(payer, merchant)
+    source = funding_account_id or wallet_account_id(session, payer.id)
     transfer = post_transfer(
         session, kind="payment", memo=memo, actor_user_id=actor_user_id,
-        legs=[Leg(wallet_account_id(session, payer.id), -amount), Leg(merchant.settlement_account_id, amount)],
-        details={"from": payer.display_name, "to": merchant.local_name or merchant.name, "merchant_id": merchant.id})
+        legs=[Leg(source, -amount), Leg(merchant.settlement_account_id, amount)],
+        details={"from": payer.display_name, "to": merchant.local_name or merchant.name, "merchant_id": merchant.id,
+                 **(details or {})})
     payment = Payment(kind="merchant", payer_user_id=payer.id, merchant_id=merchant.id, amount=amount, memo=memo,
                       transfer_id=transfer.id, actor_user_id=actor_user_id, created_at=transfer.created_at)
     session.add(payment)
@@ -66,17 +77,23 @@ def pay_merchant(session: Session, payer: User, merchant: Merchant, amount: int,
     return payment
 
 
-def pay_person(session: Session, payer: User, payee_username: str, amount: int, memo: str = "",
-               actor_user_id: int | None = None) -> Payment:
-    _require_positive(amount)
+def find_payee(session: Session, payer: User, payee_username: str) -> User:
     payee = session.scalar(select(User).where(User.username == payee_username))
     if payee is None:
         raise PayeeNotFound(f"There is no user {payee_username!r}. Check the name and try again.")
     if payee.id == payer.id:
         raise SelfPayment("You cannot send money to yourself.")
+    return payee
+
+
+def pay_person(session: Session, payer: User, payee_username: str, amount: int, memo: str = "",
+               actor_user_id: int | None = None, funding_account_id: int | None = None) -> Payment:
+    _require_positive(amount)
+    payee = find_payee(session, payer, payee_username)
     transfer = post_transfer(
         session, kind="p2p", memo=memo, actor_user_id=actor_user_id,
-        legs=[Leg(wallet_account_id(session, payer.id), -amount), Leg(wallet_account_id(session, payee.id), amount)],
+        legs=[Leg(funding_account_id or wallet_account_id(session, payer.id), -amount),
+              Leg(wallet_account_id(session, payee.id), amount)],
         details={"from": payer.display_name, "to": payee.display_name})
     payment = Payment(kind="p2p", payer_user_id=payer.id, payee_user_id=payee.id, amount=amount, memo=memo,
                       transfer_id=transfer.id, actor_user_id=actor_user_id, created_at=transfer.created_at)
@@ -95,6 +112,24 @@ RefundSplit = Callable[[Session, Payment, int], list[Leg] | None]
 REFUND_SPLITS: list[RefundSplit] = []
 
 
+@dataclass(frozen=True)
+class RefundTarget:
+    """Where a refund of the payer's own share goes. The payer's wallet, unless a domain paid that share from
+    another account (a family card: the giver's wallet); that domain then records and announces the refund."""
+
+    account_id: int
+    refunded: Callable[[int], None] | None = None  # told how many fen came back; None: notify the payer
+
+
+# target(session, payment) -> RefundTarget, or None if the payment is not the domain's own.
+REFUND_TARGETS: list[Callable[[Session, Payment], RefundTarget | None]] = []
+
+
+def refund_target(session: Session, payment: Payment) -> RefundTarget:
+    return next((t for target in REFUND_TARGETS if (t := target(session, payment)) is not None),
+                RefundTarget(wallet_account_id(session, payment.payer_user_id)))
+
+
 def refund(session: Session, merchant_owner: User, payment_id: int, amount: int, reason: str = "") -> Refund:
     _require_positive(amount)
     # Business row first, ledger accounts last (inside post_transfer): one lock order everywhere.
@@ -108,10 +143,10 @@ def refund(session: Session, merchant_owner: User, payment_id: int, amount: int,
     if amount > left:
         raise RefundExceedsPayment(f"At most {yuan(left)} CNY of this payment can still be refunded.",
                                    refundable_fen=left)
-    payer_wallet = wallet_account_id(session, payment.payer_user_id)
+    target = refund_target(session, payment)
     credits = next((legs for split in REFUND_SPLITS if (legs := split(session, payment, amount)) is not None),
-                   [Leg(payer_wallet, amount)])
-    to_payer = sum(leg.amount for leg in credits if leg.account_id == payer_wallet)
+                   [Leg(target.account_id, amount)])
+    to_payer = sum(leg.amount for leg in credits if leg.account_id == target.account_id)
     try:
         transfer = post_transfer(
             session, kind="refund", memo=reason,
@@ -123,8 +158,11 @@ def refund(session: Session, merchant_owner: User, payment_id: int, amount: int,
     row = Refund(payment_id=payment.id, amount=amount, reason=reason, transfer_id=transfer.id,
                  created_at=transfer.created_at)
     session.add(row)
-    notify(session, payment.payer_user_id, Cat.TRANSACTIONAL, "notice.refund_received",
-           f"{merchant.name} refunded you {yuan(to_payer)} CNY.", amount_fen=to_payer, payee=merchant.name)
+    if target.refunded is not None:
+        target.refunded(to_payer)
+    else:
+        notify(session, payment.payer_user_id, Cat.TRANSACTIONAL, "notice.refund_received",
+               f"{merchant.name} refunded you {yuan(to_payer)} CNY.", amount_fen=to_payer, payee=merchant.name)
     session.flush()
     return row
 
@@ -151,7 +189,8 @@ def receipt(session: Session, payment: Payment) -> schemas.Receipt:
         payer=payer.display_name, payee=payee, merchant_id=payment.merchant_id, memo=payment.memo,
         transfer_id=payment.transfer_id, journal_hash=transfer.hash, created_at=payment.created_at,
         refunds=[refund_out(r) for r in refunds], coupon_id=(transfer.details or {}).get("coupon_id"),
-        subsidy_fen=(transfer.details or {}).get("subsidy_fen", 0))
+        subsidy_fen=(transfer.details or {}).get("subsidy_fen", 0),
+        family_card_id=(transfer.details or {}).get("family_card_id"))
 
 
 def refund_out(r: Refund) -> schemas.RefundOut:

@@ -23,6 +23,7 @@ Username = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True
                                             pattern=r"^[A-Za-z0-9_.-]+$")]
 Pin = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Memo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Funding = Annotated[str, StringConstraints(pattern=r"^(wallet|family_card:[1-9][0-9]{0,17})$")]
 
 
 class Wire(BaseModel):
@@ -235,6 +236,9 @@ class MerchantPaymentIn(Wire):
     pin: Pin | None = None
     memo: Memo = ""
     coupon_id: int | None = Field(default=None, description="A city coupon to apply (GET /v1/coupons/best).")
+    funding: Funding | None = Field(default=None, description=(
+        "What pays: 'wallet', or 'family_card:<id>' (a family card you hold). Left out: the wallet, or your first "
+        "family card with room this month when the wallet is short."))
 
 
 class P2PPaymentIn(Wire):
@@ -242,6 +246,7 @@ class P2PPaymentIn(Wire):
     amount_fen: AmountFen
     pin: Pin | None = None
     memo: Memo = ""
+    funding: Funding | None = Field(default=None, description="Only 'wallet': family cards pay shops only.")
 
 
 class RefundIn(Wire):
@@ -273,6 +278,7 @@ class Receipt(BaseModel):
     refunds: list[RefundOut] = Field(default_factory=list)
     coupon_id: int | None = None
     subsidy_fen: int = Field(default=0, description="Paid by a city coupon; the payer paid amount_fen - subsidy_fen.")
+    family_card_id: int | None = Field(default=None, description="The family card that paid the payer's share.")
 
 
 # ---- notifications --------------------------------------------------------------------------
