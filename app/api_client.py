@@ -26,9 +26,7 @@ from wallet_api.schemas import (
     QrOut, RealNameIn, Receipt, RefundIn, RefundOut, RegisterIn, SetPinIn, TokensOut, TransferProof, UserOut,
     WalletOut,
 )
-from wallet_api.schemas.family_card import (FamilyCardCapIn, FamilyCardIn, FamilyCardOut, FamilyCardPauseIn,
-                                            FamilyCardsOut, FamilyCardUseOut)
-from wallet_api.schemas.guardian import GuardianInviteIn, GuardianOverview, GuardianshipOut, PendingPaymentOut
+from wallet_api.schemas.guardian import PendingPaymentOut
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -201,60 +199,6 @@ class WalletClient:
 
     def refund(self, payment_id: int, body: RefundIn, *, idempotency_key: str | None = None) -> RefundOut:
         return self._post(RefundOut, f"/v1/payments/{payment_id}/refunds", body,
-                          idempotency_key=_key(idempotency_key))
-
-    # ---- family cards ---------------------------------------------------------------------
-
-    def offer_family_card(self, body: FamilyCardIn) -> FamilyCardOut:
-        return self._post(FamilyCardOut, "/v1/family-cards", body)
-
-    def family_cards(self) -> FamilyCardsOut:
-        return self._get(FamilyCardsOut, "/v1/family-cards")
-
-    def answer_family_card(self, card_id: int, accept: bool) -> FamilyCardOut:
-        return self._post(FamilyCardOut, f"/v1/family-cards/{card_id}/{'accept' if accept else 'decline'}")
-
-    def pause_family_card(self, card_id: int, paused: bool) -> FamilyCardOut:
-        response = self._t.request("PUT", f"/v1/family-cards/{card_id}/paused",
-                                   json=_body(FamilyCardPauseIn(paused=paused)))
-        return FamilyCardOut.model_validate(response.json())
-
-    def set_family_card_cap(self, card_id: int, monthly_cap_fen: int) -> FamilyCardOut:
-        response = self._t.request("PUT", f"/v1/family-cards/{card_id}/cap",
-                                   json=_body(FamilyCardCapIn(monthly_cap_fen=monthly_cap_fen)))
-        return FamilyCardOut.model_validate(response.json())
-
-    def close_family_card(self, card_id: int) -> FamilyCardOut:
-        return self._post(FamilyCardOut, f"/v1/family-cards/{card_id}/close")
-
-    def family_card_uses(self, card_id: int) -> list[FamilyCardUseOut]:
-        return self._get_list(FamilyCardUseOut, f"/v1/family-cards/{card_id}/uses")
-
-    # ---- the safety guardian and waiting payments -----------------------------------------
-
-    def invite_guardian(self, body: GuardianInviteIn) -> GuardianshipOut:
-        return self._post(GuardianshipOut, "/v1/guardian/invitations", body)
-
-    def guardian_overview(self) -> GuardianOverview:
-        return self._get(GuardianOverview, "/v1/guardian")
-
-    def answer_guardianship(self, guardianship_id: int, accept: bool) -> GuardianshipOut:
-        return self._post(GuardianshipOut, f"/v1/guardian/{guardianship_id}/{'accept' if accept else 'decline'}")
-
-    def end_guardianship(self, guardianship_id: int) -> GuardianshipOut:
-        return self._post(GuardianshipOut, f"/v1/guardian/{guardianship_id}/end")
-
-    def pending_payments(self, *, role: Literal["payer", "guardian"] = "payer",
-                         open_only: bool = False) -> list[PendingPaymentOut]:
-        return self._get_list(PendingPaymentOut, "/v1/pending-payments", {"role": role, "open_only": open_only})
-
-    def pending_payment(self, pending_id: int) -> PendingPaymentOut:
-        return self._get(PendingPaymentOut, f"/v1/pending-payments/{pending_id}")
-
-    def decide_pending_payment(self, pending_id: int, decision: Literal["approve", "decline", "revoke"], *,
-                               idempotency_key: str | None = None) -> PendingPaymentOut:
-        """approve / decline (the guardian), revoke (the payer). Retried under one key: decided once."""
-        return self._post(PendingPaymentOut, f"/v1/pending-payments/{pending_id}/{decision}",
                           idempotency_key=_key(idempotency_key))
 
     # ---- merchants ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from app.actions import WalletSession
-from app.api_client import WalletClient
+from app.anxin_client import AnxinClient
 from app.device import DeviceMemory
 from app.errors import Conflict, PaymentWaiting, ValidationError
 from app.i18n import Translator
@@ -25,7 +25,7 @@ PIN = "112233"
 @pytest.fixture
 def person(client, tmp_path):
     def make(username: str, top_up: int = 0) -> WalletSession:
-        wallet = WalletClient("http://testserver", http=client, tokens=MemoryTokenStore(), retries=0)
+        wallet = AnxinClient("http://testserver", http=client, tokens=MemoryTokenStore(), retries=0)
         session = WalletSession(wallet, AppState("http://testserver"), DeviceMemory(tmp_path / username / "d.json"),
                                 PinnedJournalKeys(tmp_path / username / "k.json"))
         session.register(username, PASSWORD, username.title())
