@@ -36,6 +36,12 @@ def test_a_card_pays_the_shop_from_the_givers_wallet_and_tells_the_giver(fam: Fa
     assert (held["spent_this_month_fen"], held["left_this_month_fen"]) == (120 * YUAN, 380 * YUAN)
     [use] = fam.c.get(f"/v1/family-cards/{card['id']}/uses", headers=son.headers).json()
     assert (use["payment_id"], use["amount_fen"], use["payee"]) == (receipt["id"], 120 * YUAN, "莲花面馆")
+    # It is in the giver's history, and its receipt opens for him too (not for anyone else).
+    [line] = [i for i in api.history(son)["items"] if i["kind"] == "payment"]
+    assert (line["amount_fen"], line["payment_id"], line["counterparty"]) == (-120 * YUAN, receipt["id"], "莲花面馆")
+    assert fam.c.get(f"/v1/payments/{receipt['id']}", headers=son.headers).json()["family_card_id"] == card["id"]
+    stranger = api.register("stranger")
+    assert fam.c.get(f"/v1/payments/{receipt['id']}", headers=stranger.headers).status_code == 404
     assert_family_money_invariants(app)
 
 

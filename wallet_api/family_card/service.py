@@ -268,6 +268,15 @@ def refund_target(session: Session, payment: Payment) -> payments.RefundTarget |
 payments.REFUND_TARGETS.append(refund_target)
 
 
+def giver_sees(session: Session, user: User, payment: Payment) -> bool:
+    """The giver paid: the payment is in their history, so its receipt opens for them too."""
+    return session.scalar(select(FamilyCard.giver_user_id).join(FamilyCardUse, FamilyCardUse.card_id == FamilyCard.id)
+                          .where(FamilyCardUse.payment_id == payment.id)) == user.id
+
+
+payments.PAYMENT_VIEWERS.append(giver_sees)
+
+
 # ---- views --------------------------------------------------------------------------------------------
 
 def card_out(session: Session, card: FamilyCard, now: datetime) -> wire.FamilyCardOut:
