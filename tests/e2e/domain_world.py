@@ -62,11 +62,14 @@ def _campus(http: httpx.Client, world: World, grant: Grant) -> int:
     campus = _ok(http.post("/v1/campus/campuses", json={"name": "Shandong University Weihai",
                                                         "local_name": "山东大学威海校区"}, headers=admin))
     _ok(http.put(f"/v1/campus/campuses/{campus['id']}/merchants/{world.shops['canteen'].id}", headers=admin))
-    enrolled = _ok(http.post(f"/v1/campus/campuses/{campus['id']}/students",
-                             json={"student_number": "202300123", "name": "张小明"}, headers=admin))
-    # His card is active on another phone; the app's device registers itself with his PIN.
-    _ok(http.post("/v1/campus/activate", json={"activation_code": enrolled["activation_code"],
-                                               "device_label": "old phone"}, headers=_login(http, "xiaoming")))
+    # Cards active on another phone; the app's device registers itself with the person's PIN.
+    # Professor Zhang, retired, keeps his staff card and uses the app in care mode.
+    _person(http, "laozhang", "Zhang Guoqiang 张国强", roles=["consumer"], top_up_fen=50_000)
+    for username, number, name in (("xiaoming", "202300123", "张小明"), ("laozhang", "T1985007", "张国强")):
+        enrolled = _ok(http.post(f"/v1/campus/campuses/{campus['id']}/students",
+                                 json={"student_number": number, "name": name}, headers=admin))
+        _ok(http.post("/v1/campus/activate", json={"activation_code": enrolled["activation_code"],
+                                                   "device_label": "old phone"}, headers=_login(http, username)))
     return campus["id"]
 
 

@@ -63,7 +63,19 @@ def test_a_students_code_made_offline_is_charged_at_the_canteen_till(app_in_brow
 def test_the_payment_code_in_care_mode_meets_the_numbers(app_in_browser, world, domains):
     app = app_in_browser
     app.open()
-    app.sign_in_home("laowang", PASSWORD, care=True)
+    app.sign_in_home("laozhang", PASSWORD, care=True)       # a retired professor with his staff card
+    app.tap("home-code")
+    app.wait("code-register")
+    for digit in PIN:
+        app.tap(f"pin-{digit}")
+    app.tap("code-register")
+    app.wait("code-qr")
+    code_on_screen(app)
+    app.screenshot("44-care-payment-code")
+    assert care_mode_shortfalls(measure(app.page)) == []
+
+    app.open()                                              # a fresh session: someone else's phone
+    app.sign_in_home("laowang", PASSWORD, care=True)        # no campus card: asked for the activation code
     app.tap("home-code")
     app.wait("code-activation")
     app.idle()

@@ -64,7 +64,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def test_anxin_app_serves_the_client_offline_against_a_remote_server(stack, browser, tmp_path):
-    world, _ = stack
+    world = stack[0]
     port = free_port()
     process = start(["app", "--server", world.api, "--port", str(port), "--no-browser",
                      "--data-dir", str(tmp_path)])
