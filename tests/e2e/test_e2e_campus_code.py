@@ -11,6 +11,16 @@ from tests.e2e.measure import care_mode_shortfalls, measure
 from tests.e2e.world import PASSWORD, PIN
 
 
+def set_up_this_device(app) -> None:
+    """Open My payment code and register this device with the PIN (the card is active elsewhere)."""
+    app.tap("home-code")
+    app.wait("code-register")
+    for digit in PIN:
+        app.tap(f"pin-{digit}")
+    app.tap("code-register")
+    app.wait("code-qr")
+
+
 def code_on_screen(app) -> str:
     words = app.words("code-digits")
     digits = re.sub(r"\D", "", words)
@@ -22,12 +32,7 @@ def test_a_students_code_made_offline_is_charged_at_the_canteen_till(app_in_brow
     app = app_in_browser
     app.open()
     app.sign_in_home("xiaoming", PASSWORD, care=False)
-    app.tap("home-code")
-    app.wait("code-register")
-    for digit in PIN:
-        app.tap(f"pin-{digit}")
-    app.tap("code-register")
-    app.wait("code-qr")
+    set_up_this_device(app)
     code = code_on_screen(app)
     assert app.wait_for_words("code-countdown", "A new code in").startswith("A new code in")
     app.screenshot("40-standard-payment-code")
@@ -64,12 +69,7 @@ def test_the_payment_code_in_care_mode_meets_the_numbers(app_in_browser, world, 
     app = app_in_browser
     app.open()
     app.sign_in_home("laozhang", PASSWORD, care=True)       # a retired professor with his staff card
-    app.tap("home-code")
-    app.wait("code-register")
-    for digit in PIN:
-        app.tap(f"pin-{digit}")
-    app.tap("code-register")
-    app.wait("code-qr")
+    set_up_this_device(app)
     code_on_screen(app)
     app.screenshot("44-care-payment-code")
     assert care_mode_shortfalls(measure(app.page)) == []
