@@ -243,3 +243,31 @@ def test_links_show_spending_today(api, client):
     pay_for(api, fam, 2_500)
     r = client.get(f"/v1/family/links/{fam.link['id']}", headers=fam.son.headers).json()
     assert r["grant"]["spent_today_fen"] == 2_500
+
+
+def test_an_elder_invites_by_phone_number(api, client):
+    elder = api.register("nainai")
+    r = client.post("/v1/auth/register", json={"username": "jianguo", "password": PASSWORD, "display_name": "Jianguo",
+                                               "phone": "+8613800138000"})
+    assert r.status_code == 201, r.text
+    r = client.post("/v1/family/invites", json={"relative": "+8613800138000", "grant": grant()}, headers=elder.headers)
+    assert (r.status_code, r.json()["relative"]["username"]) == (201, "jianguo")
+
+
+def test_a_prepaid_card_bought_and_topped_up_by_a_relative_shows_in_her_history(api, client):
+    fam = family(api)
+    gym_owner, gym = api.merchant("gym", name="Sunrise Gym", category="fitness", local_name=None)
+    r = client.post(f"/v1/prepaid/merchants/{gym['id']}/products", headers=gym_owner.headers, json={
+        "name": "10 swims", "face_value_fen": 10_000, "bonus_value_fen": 0, "validity_days": 365, "named": False})
+    acting = acting_for(fam.son, fam.elder)
+    card = client.post("/v1/prepaid/cards", json={"product_id": r.json()["id"]},
+                       headers=acting | {"Idempotency-Key": key()})
+    assert card.status_code == 201, card.text
+    r = client.post(f"/v1/prepaid/cards/{card.json()['id']}/top-ups", json={"amount_fen": 5_000},
+                    headers=acting | {"Idempotency-Key": key()})
+    assert r.status_code == 201, r.text
+    lines = api.history(fam.elder)["items"][:2]
+    assert [(i["kind"], i["amount_fen"], i["done_by"]) for i in lines] == [
+        ("prepaid_top_up", -5_000, "Jianguo"), ("prepaid_purchase", -10_000, "Jianguo")]
+    with api.c.app.state.db() as s:
+        assert s.get(FamilyLink, fam.link["id"]).spent_today == 15_000

@@ -253,6 +253,7 @@ def top_up_card(card_id: int, data: wire.CardTopUpIn, actor: CurrentActor, db: D
         acting.authorize(s, actor, acting.Scope.PAY_MERCHANTS, data.amount_fen)
         card = service.top_up_card(s, s.get(User, user.id), card_id, data.amount_fen, now)
         acting.record(s, actor, action="top_up_prepaid_card", scope=acting.Scope.PAY_MERCHANTS, amount=data.amount_fen,
+                      transfer_id=acting.last_wallet_transfer(s, user.id) if actor.delegated else None,
                       what=f"topped up your prepaid card {card_id} with {acting.yuan(data.amount_fen)} CNY")
         return views.card_out(s, card, now)
 

@@ -20,6 +20,8 @@ from wallet_api.family.errors import (DelegatedLimitExceeded, DelegationEnded, D
                                       ScopeMissing)
 from wallet_api.family.models import DelegatedAction, FamilyLink
 from wallet_api.family.scopes import Rule
+from wallet_api.ledger import Account, Posting
+from wallet_api.ledger.accounts import wallet_code
 from wallet_api.notifications.service import notify
 from wallet_api.schemas import NotificationCategory
 from wallet_api.schemas.family import LinkStatus, Scope
@@ -134,6 +136,14 @@ def payment_scope(merchant_category: str) -> Scope:
 def actor_id(actor: Actor) -> int | None:
     """The relative's user id for the journal's `actor_user_id` (the transfer hash covers it), or None."""
     return actor.user.id if actor.delegated else None
+
+
+def last_wallet_transfer(session: Session, user_id: int) -> int | None:
+    """The transfer just written on this user's wallet in the current transaction (the ledger holds the
+    wallet's row lock until commit, so no other transfer can come between), for a record whose service
+    does not return its transfer."""
+    return session.scalar(select(Posting.transfer_id).join(Account, Account.id == Posting.account_id)
+                          .where(Account.code == wallet_code(user_id)).order_by(Posting.id.desc()).limit(1))
 
 
 def spent_today(link: FamilyLink, now: datetime | None = None) -> int:
