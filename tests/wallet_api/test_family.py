@@ -271,3 +271,15 @@ def test_a_prepaid_card_bought_and_topped_up_by_a_relative_shows_in_her_history(
         ("prepaid_top_up", -5_000, "Jianguo"), ("prepaid_purchase", -10_000, "Jianguo")]
     with api.c.app.state.db() as s:
         assert s.get(FamilyLink, fam.link["id"]).spent_today == 15_000
+
+
+def test_a_new_china_day_gives_the_relative_the_whole_day_limit_again(api, db):
+    fam = family(api, per_payment=10_000, per_day=10_000)
+    assert pay_for(api, fam, 10_000).status_code == 201
+    assert pay_for(api, fam, 100).json()["limit"] == "per_day"
+    with db() as s, s.begin():                     # as if that payment had been made yesterday (China time)
+        row = s.get(FamilyLink, fam.link["id"])
+        row.spent_on = row.spent_on - timedelta(days=1)
+    assert pay_for(api, fam, 10_000).status_code == 201
+    with db() as s:
+        assert s.get(FamilyLink, fam.link["id"]).spent_today == 10_000
