@@ -9,18 +9,25 @@ finishes it with their own password and PIN, and the relative's sign-in leaves t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.family_client import FamilyClient
 from app.i18n import Translator
 from app.qr import qr_png
 from app.state import AppState, Preferences
 from wallet_api.schemas import HistoryItem
+from wallet_api.schemas.family_card import FamilyCardsOut
+from wallet_api.schemas.guardian import GuardianOverview, PendingPaymentOut, WaitReason
 from wallet_api.schemas.family import (
     DelegatedActionOut, ElderSetupIn, ElderSetupOut, GrantIn, GrantOut, InviteCodeAcceptIn, InviteCodeIn, InviteIn,
     LinkOut, LinksOut, LinkStatus, Scope, SetupFinishIn, SetupPreviewIn,
 )
+
+if TYPE_CHECKING:
+    from app.anxin_client import AnxinClient
 
 # The order a person reads the scopes in: seeing first, then money, then the rest.
 SCOPE_ORDER = (Scope.VIEW, Scope.PAY_BILLS, Scope.PAY_MERCHANTS, Scope.TOP_UP, Scope.MANAGE_CARDS,
@@ -157,3 +164,50 @@ class FamilyActions:
         self.state.user = self.client.me()
         self.state.prefs = Preferences.from_wire(self.client.preferences())
         self._refresh_balance()
+
+
+# ---- what the Family screen shows, and words for it -------------------------------------------
+
+@dataclass(frozen=True)
+class FamilyOverview:
+    """Everything the Family screen shows, read in one go (every call personal, never acting)."""
+
+    links: LinksOut
+    cards: FamilyCardsOut
+    guardian: GuardianOverview
+    approvals: list[PendingPaymentOut]     # payments waiting for me, as someone's guardian
+    waiting: list[PendingPaymentOut]       # my own payments waiting for my guardian or a delay
+
+
+def read_overview(client: AnxinClient) -> FamilyOverview:
+    return FamilyOverview(client.family_links(), client.family_cards(), client.guardian_overview(),
+                          client.pending_payments(role="guardian", open_only=True),
+                          client.pending_payments(role="payer", open_only=True))
+
+
+def yuan_to_fen(text: str) -> int | None:
+    """'12.5' / '¥12.50' typed in a field -> 1250 fen; None when it is not an amount."""
+    match = re.fullmatch(r"\s*[¥￥]?\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*", text or "")
+    if not match:
+        return None
+    return int(match.group(1)) * 100 + int((match.group(2) or "").ljust(2, "0"))
+
+
+def reason_in_words(reason: WaitReason, pending: PendingPaymentOut, t: Translator) -> str:
+    """One reason a payment waits, in the person's language (the server's English for an unknown one)."""
+    if not t.has(reason.message_key):
+        return reason.text
+    params: dict[str, object] = {"payee": pending.payee, "amount": t.money(pending.amount_fen)}
+    for name, value in reason.params.items():
+        params[name.removesuffix("_fen")] = t.money(value) if name.endswith("_fen") else value
+    return t(reason.message_key, **params)
+
+
+def waiting_in_words(pending: PendingPaymentOut, t: Translator) -> list[str]:
+    """Why my payment waits and what happens next."""
+    lines = [reason_in_words(reason, pending, t) for reason in pending.reasons]
+    if pending.reason == "guardian":
+        lines.append(t("guardian.waiting_for_guardian", guardian=pending.guardian or "—"))
+    else:
+        lines.append(t("guardian.waiting_for_delay", payee=pending.payee, time=t.datetime(pending.due_at)))
+    return lines

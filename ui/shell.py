@@ -223,6 +223,10 @@ class Shell:
         p, s, kit = self.style.palette, self.style.sizes, self.kit
         screen = self.screen
         top: list[ft.Control] = []
+        if self.state.acting_for_name:
+            # Acting for someone: said on every screen, so nobody forgets whose money this is.
+            top.append(kit.notice(self.t("family.acting_banner", name=self.state.acting_for_name), "acting-banner",
+                                  icon=ft.Icons.SUPERVISOR_ACCOUNT))
         if not screen.is_home and len(self.stack) > 1:
             top.append(kit.button(self.t("nav.back"), self.back, "nav-back", icon=ft.Icons.ARROW_BACK,
                                   primary=False, expand=False))

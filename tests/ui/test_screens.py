@@ -93,7 +93,7 @@ def test_language_chosen_at_sign_in_carries_into_setup_and_is_saved(world, make_
 def test_care_home_is_a_short_list_and_standard_home_a_grid(world, make_shell):
     care, page = signed_in_home(make_shell, "nainai", care=True)
     actions = [i for i in identifiers(page) if i.startswith("home-") and i != "home-balance"]
-    assert actions == ["home-pay", "home-code", "home-history", "home-messages", "home-settings"]
+    assert actions == ["home-pay", "home-code", "home-history", "home-messages", "home-family", "home-settings"]
     assert "Bills" in screen_text(page) or find(page, "home-history").label == "Bills"
     std, page2 = signed_in_home(make_shell, "lotus", device="shop")
     assert "home-cashier" in identifiers(page2)      # a merchant also gets the cashier

@@ -8,6 +8,7 @@ from typing import Any
 import flet as ft
 
 from app.actions import JournalCheck
+from app.family import done_by_in_words
 from ui.shell import Screen
 
 
@@ -56,10 +57,13 @@ class HistoryScreen(Screen):
             words = self.describe(item)
             when = t.datetime(item.created_at)
             label = t("history.item", what=words, amount=amount, when=when)
+            done_by = done_by_in_words(item, t)        # a relative did this for me: say who
+            if done_by:
+                label += " " + done_by
             controls.append(kit.card([ft.Row([kit.text(words, weight=ft.FontWeight.W_600),
                                               kit.text(amount, weight=ft.FontWeight.BOLD)],
                                              alignment=ft.MainAxisAlignment.SPACE_BETWEEN, wrap=True),
-                                      kit.muted(when)],
+                                      *([kit.body(done_by)] if done_by else []), kit.muted(when)],
                                      identifier=f"history-item-{item.transfer_id}", label=label,
                                      on_click=lambda e, i=item: self.open_item(i)))
         if self.next_cursor:

@@ -48,12 +48,11 @@ class HomeScreen(Screen):
                    "home-history")
         messages = ("home.messages", ft.Icons.MAIL_OUTLINE, opens(MessagesScreen), "home-messages")
         settings = ("home.settings", ft.Icons.SETTINGS, opens(SettingsScreen), "home-settings")
+        family = ("home.family", ft.Icons.FAMILY_RESTROOM, opens(FamilyScreen), "home-family")
         if care:
-            # The core functions only, in a list (Transfer to family and "Call my family" arrive with
-            # the family issue).
-            actions = [pay, code, history, messages, settings]
+            # The core functions only, in a list; Family says who helps me (and ends it with one button).
+            actions = [pay, code, history, messages, family, settings]
         else:
-            family = ("home.family", ft.Icons.FAMILY_RESTROOM, opens(FamilyScreen), "home-family")
             actions = [pay, code, *self._domain_tiles(opens), history, messages, family, settings]
         if self.ui.state.is_merchant:
             from ui.views.cashier import CashierScreen

@@ -119,10 +119,16 @@ class PayScreen(Screen):
         """What is about to happen, in one plain sentence (shown, and spoken in care mode)."""
         t, d = self.t, self.draft
         sentence = t("pay.readback", payee=d.merchant.display_name(t.locale), amount=t.money(d.amount_fen))
+        if self.ui.state.acting_for_name:      # a relative paying for an elder: her money, said plainly
+            sentence = t("pay.readback_for", name=self.ui.state.acting_for_name, payee=d.merchant.display_name(t.locale),
+                         amount=t.money(d.amount_fen))
         if d.coupon_id:
             sentence += " " + t("pay.readback_coupon", campaign=d.coupon.coupon.campaign_name,
                                 subsidy=t.money(d.subsidy_fen), you_pay=t.money(d.you_pay_fen))
-        if d.balance_before_fen is not None:
+        if d.balance_before_fen is not None and self.ui.state.acting_for_name:
+            sentence += " " + t("pay.readback_balance_for", name=self.ui.state.acting_for_name,
+                                balance=t.money(d.balance_before_fen), after=t.money(d.balance_before_fen - d.you_pay_fen))
+        elif d.balance_before_fen is not None:
             sentence += " " + t("pay.readback_balance", balance=t.money(d.balance_before_fen),
                                 after=t.money(d.balance_before_fen - d.you_pay_fen))
         return sentence

@@ -1,0 +1,55 @@
+"""A family on top of the small world (tests/e2e/world.py), built through the real HTTP API: Liu Guilan
+(an elder of her own, so no other test's balances move) lets her son Zhou Dawei act for her — see and pay
+shops, at most 100 CNY a payment and 300 CNY a day — holds a family card from him (300 CNY a month),
+and has him as her safety guardian."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+from tests.e2e.world import PIN, _login, _person
+
+ELDER, SON = "guilan", "dawei"
+ELDER_NAME, SON_NAME = "Liu Guilan 刘桂兰", "Zhou Dawei 周大伟"
+PER_PAYMENT_FEN, PER_DAY_FEN, CARD_CAP_FEN = 10_000, 30_000, 30_000
+
+
+@dataclass(frozen=True)
+class Family:
+    link_id: int
+    card_id: int
+    guardianship_id: int
+
+
+def _ok(response: httpx.Response) -> dict:
+    response.raise_for_status()
+    return response.json()
+
+
+def build_family(http: httpx.Client) -> Family:
+    _person(http, ELDER, ELDER_NAME, roles=["consumer"], top_up_fen=200_000)
+    _person(http, SON, SON_NAME, roles=["consumer"], top_up_fen=100_000)
+    elder, son = _login(http, ELDER), _login(http, SON)
+    grant = {"scopes": ["view", "pay_merchants"], "per_payment_limit_fen": PER_PAYMENT_FEN,
+             "per_day_limit_fen": PER_DAY_FEN}
+    link = _ok(http.post("/v1/family/invites", json={"relative": SON, "grant": grant}, headers=elder))
+    _ok(http.post(f"/v1/family/links/{link['id']}/accept", headers=son))
+    card = _ok(http.post("/v1/family-cards", json={"holder_username": ELDER, "monthly_cap_fen": CARD_CAP_FEN,
+                                                   "note": "for groceries"}, headers=son))
+    _ok(http.post(f"/v1/family-cards/{card['id']}/accept", headers=elder))
+    guard = _ok(http.post("/v1/guardian/invitations", json={"guardian_username": SON,
+                                                            "delay_new_payee_transfers": True}, headers=elder))
+    _ok(http.post(f"/v1/guardian/{guard['id']}/accept", headers=son))
+    return Family(link["id"], card["id"], guard["id"])
+
+
+def held_payment(http: httpx.Client, merchant_id: int, amount_fen: int = 60_000) -> dict:
+    """The elder's first payment to a shop, above the new-payee threshold: it waits for her guardian."""
+    r = http.post("/v1/payments/merchant", json={"merchant_id": merchant_id, "amount_fen": amount_fen,
+                                                 "funding": "wallet", "pin": PIN},
+                  headers={**_login(http, ELDER), "Idempotency-Key": uuid.uuid4().hex})
+    assert r.status_code == 202, r.text
+    return r.json()
