@@ -108,6 +108,7 @@ def test_a_till_charges_the_code_and_the_screen_says_it_was_paid(world, domains,
         screen.tick()
     assert label_or_text(page, "code-last-charge") == "Paid CN¥12.50 to 第一食堂."
     assert shell.announcement == "Paid CN¥12.50 to 第一食堂."
+    assert label_or_text(page, "code-today") == "Spent today CN¥12.50 of your daily limit CN¥300.00."
     assert balance_of(client, "xiaoming") == before - 1_250
 
 
@@ -132,6 +133,7 @@ def test_a_charge_above_the_pin_free_amount_is_confirmed_with_the_pin_on_the_scr
     enter_pin(page)
     tap(page, "code-confirm")
     assert label_or_text(page, "code-last-charge") == "Paid CN¥66.00 to 第一食堂."
+    assert label_or_text(page, "code-today") == "Spent today CN¥66.00 of your daily limit CN¥300.00."
     assert balance_of(client, "xiaoming") == before - 6_600
 
 

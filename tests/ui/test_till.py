@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 
+import httpx
+
 from app.campus_code import payment_code
 from app.qr import decode_qr_image
 from tests.e2e.world import PIN
@@ -147,3 +149,51 @@ def test_the_shop_refunds_a_payment_after_reading_it_back(world, domains, make_s
     tap(page, "till-done")
     tap(page, f"cashier-payment-{payment.id}")
     assert "refunded in full" in screen_text(page)
+
+
+class LoseFirstAnswerTo(httpx.BaseTransport):
+    """The server gets the first request to `path` and acts on it, but its answer never arrives."""
+
+    def __init__(self, inner: httpx.BaseTransport, path: str) -> None:
+        self.inner, self.path, self.lost = inner, path, False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.method == "POST" and request.url.path == self.path and not self.lost:
+            self.lost = True
+            response.read()
+            raise httpx.ReadTimeout("the answer was lost", request=request)
+        return response
+
+
+def test_a_lost_answer_at_the_till_charges_the_code_once(world, domains, client, make_session, tmp_path):
+    from app.actions import WalletSession
+    from app.anxin_client import AnxinClient
+    from app.device import DeviceMemory
+    from app.journal_trust import PinnedJournalKeys
+    from app.session import MemoryTokenStore
+    from app.state import AppState
+    from tests.e2e.world import PASSWORD
+    from tests.ui.test_screens import sign_in
+    from tests.ui.ui_support import FakePage, InlineRunner
+    from ui.shell import Shell
+
+    _phone, code = student_code(make_session)
+    flaky = httpx.Client(base_url="http://testserver",
+                         transport=LoseFirstAnswerTo(client._transport, "/v1/campus/charges"))
+    session = WalletSession(AnxinClient("http://testserver", http=flaky, tokens=MemoryTokenStore(), retries=0),
+                            AppState("http://testserver"), DeviceMemory(tmp_path / "till.json"),
+                            PinnedJournalKeys(tmp_path / "keys.json"))
+    page = FakePage()
+    Shell(page, session, runner=InlineRunner())
+    sign_in(None, page, "canteen", PASSWORD)
+    tap(page, "setup-care-off")
+    tap(page, "home-cashier")
+    tap(page, "cashier-charge-code")
+    before = balance_of(client, "xiaoming")
+    charge(page, code, "9")
+    assert label_or_text(page, "error-message").startswith("We could not reach Anxin.")
+    assert balance_of(client, "xiaoming") == before - 900      # the server did charge
+    tap(page, "till-charge")                                   # the cashier tries again: same request, same key
+    assert label_or_text(page, "till-result") == f"Paid: CN¥9.00 from {EXPECTED_WHO}."
+    assert balance_of(client, "xiaoming") == before - 900      # once

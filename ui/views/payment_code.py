@@ -104,7 +104,13 @@ class PaymentCodeScreen(Screen):
             self.ui.announce(self._request_words(newly_waiting[0]))
         elif charges.settled:
             self.ui.announce(self._settled_words(charges.settled[0]))
+            self.ui.poll(self.codes.setup, self._card_refreshed)     # today's spending has changed
         self.ui.render()
+
+    def _card_refreshed(self, setup: CodeSetup | None) -> None:
+        if setup is not None and self.setup is not None and setup.key == self.setup.key:
+            self.setup = setup
+            self.ui.render()
 
     # ---- drawing ----------------------------------------------------------------------------
 
@@ -153,7 +159,8 @@ class PaymentCodeScreen(Screen):
             kit.notice(t("code.brightness"), "code-brightness", icon=ft.Icons.BRIGHTNESS_HIGH),
             kit.button(t("code.hide"), self.toggle_hidden, "code-hide", icon=ft.Icons.VISIBILITY_OFF,
                        primary=False),
-            kit.muted(t("code.today", spent=t.money(card.spent_today_fen), limit=t.money(card.daily_limit_fen))),
+            kit.muted(t("code.today", spent=t.money(card.spent_today_fen), limit=t.money(card.daily_limit_fen)),
+                      identifier="code-today"),
             kit.muted(t("code.offline")),
         ]
         return controls
@@ -207,6 +214,7 @@ class PaymentCodeScreen(Screen):
                                    [charge, *self.charges.settled])
         self.ui.announce(self._settled_words(charge))
         self.pin.clear()
+        self.ui.poll(self.codes.setup, self._card_refreshed)
 
     # ---- setting this device up -----------------------------------------------------------------
 
