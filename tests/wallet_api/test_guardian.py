@@ -110,6 +110,18 @@ def test_the_periodic_sweep_expires_and_settles_without_anyone_reading(fam: Fami
     assert_family_money_invariants(app)
 
 
+def test_the_servers_periodic_task_settles_by_the_apps_clock(fam: Family, api, app, guarded, clock):
+    from wallet_api.main import _settle_waiting_payments  # what the lifespan task runs every sweep interval
+    mum, _son, _shop = guarded
+    stranger = api.register("xiaohong")
+    assert api.p2p(mum, stranger.username, 50 * YUAN).json()["status"] == "delayed"
+    _settle_waiting_payments(app)
+    assert api.balance(stranger) == 0
+    clock.advance(hours=3)
+    _settle_waiting_payments(app)
+    assert (api.balance(stranger), fam.holds()) == (50 * YUAN, 0)
+
+
 def test_a_transfer_to_a_new_payee_can_be_revoked_in_time_and_not_after(fam: Family, api, app, guarded, clock,
                                                                       settings):
     mum, son, _shop = guarded
@@ -135,7 +147,8 @@ def test_a_transfer_to_a_new_payee_can_be_revoked_in_time_and_not_after(fam: Fam
     problem(fam.decide(mum, second["id"], "revoke"), 409, "pending_payment_too_late")
     # Paid once now: the next transfer to the same person goes straight through.
     assert api.p2p(mum, stranger.username, 10 * YUAN).status_code == 201
-    # The guardian is a known payee too once paid; a family member with delay turned off is not delayed either.
+    # Her guardian is someone she already trusts: money to him is neither delayed nor held as a new payee.
+    assert api.p2p(mum, son.username, 600 * YUAN, pin="246810").status_code == 201
     assert_family_money_invariants(app)
 
 

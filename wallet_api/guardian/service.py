@@ -10,7 +10,7 @@ Every decision locks the pending row first, so racing decisions resolve to exact
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select
@@ -127,6 +127,8 @@ def screen(session: Session, settings: Settings, payer: User, amount: int, now: 
     policy = RiskPolicy.from_settings(settings)
     clause = Payment.merchant_id == merchant_id if merchant_id is not None else Payment.payee_user_id == payee_user_id
     history = _history(session, payer.id, clause, policy, now)
+    if payee_user_id == guardianship.guardian_user_id:  # the guardian is someone the elder already trusts
+        history = replace(history, paid_payee_before=True)
     risks = assess(amount, history, policy)
     if risks:
         return Screening("guardian", risks, guardianship)
