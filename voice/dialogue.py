@@ -97,16 +97,17 @@ class State(StrEnum):
     CONFIRM = "confirm"
 
 
-_ALWAYS = (IntentName.NO, IntentName.CANCEL, IntentName.REPEAT, IntentName.HELP)
+_STOP_OR_REPEAT = (IntentName.NO, IntentName.CANCEL, IntentName.REPEAT)
 
 # What can be said in each state: the recogniser listens with only these commands' phrases.
 # A smaller grammar leaves noise and stray sounds fewer wrong words to become, and keeps "yes"
-# out of every state but the one where it means something.
+# out of every state but the one where it means something. The read-back itself says what to
+# answer, so "help" is left out there (its "뭐 할 수 있어" swallowed "취소" on the Korean model).
 STATE_INTENTS: dict[State, frozenset[IntentName]] = {
     State.IDLE: frozenset(IntentName) - {IntentName.YES, IntentName.AMOUNT, IntentName.MERCHANT},
-    State.ASK_MERCHANT: frozenset({IntentName.MERCHANT, IntentName.PAY, *_ALWAYS}),
-    State.ASK_AMOUNT: frozenset({IntentName.AMOUNT, IntentName.PAY, *_ALWAYS}),
-    State.CONFIRM: frozenset({IntentName.YES, *_ALWAYS}),
+    State.ASK_MERCHANT: frozenset({IntentName.MERCHANT, IntentName.PAY, IntentName.HELP, *_STOP_OR_REPEAT}),
+    State.ASK_AMOUNT: frozenset({IntentName.AMOUNT, IntentName.PAY, IntentName.HELP, *_STOP_OR_REPEAT}),
+    State.CONFIRM: frozenset({IntentName.YES, *_STOP_OR_REPEAT}),
 }
 
 

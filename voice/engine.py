@@ -40,7 +40,7 @@ class Utterance:
 
 class VoiceEngine:
     def __init__(self, locale: str, model_path: str | Path | None = None, *, slots: DynamicSlots = DynamicSlots(),
-                 policy: Policy = Policy(), alternatives: int = 3):
+                 policy: Policy = Policy(), alternatives: int = 5):
         self.locale = locale
         self.location: ModelLocation = find_model(locale, model_path)
         self.model = SpeechModel.shared(self.location.path)

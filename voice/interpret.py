@@ -3,7 +3,9 @@
 A grammar-mode recogniser always answers with grammar words, even for small talk ("아니요
 아니요", confidence 1.0), and tends to add a stray grammar word before or after a command. So:
 
-1. nothing at all            -> silence (not an error: the person said nothing);
+1. nothing at all, or "nothing" is a close runner-up reading -> silence (not an error: the person
+   said nothing; noise in a small grammar comes back as its nearest word, e.g. a "예" from white
+   noise while a payment waits for yes, but then "nothing" is nearly as likely);
 2. the best reading is exactly one command                     -> that command, `exact`;
 3. else a close runner-up reading is exactly one command       -> that command, not exact;
 4. else the best reading minus at most two stray words at its edges is one command, and the
@@ -31,10 +33,11 @@ class Policy:
     min_confidence_inexact: float = 0.75  # the same, for a command found in a runner-up or a trimmed reading
     max_trimmed_words: int = 2        # stray words dropped at the edges of the best reading
     max_alternative_gap: float = 3.0  # log-likelihood behind the best reading, for a runner-up to count
+    max_nothing_gap: float = 3.0      # an empty reading this close to the best: it was noise, not words
 
 
 def interpret(recognition: Recognition, grammar: CommandGrammar, policy: Policy = Policy()) -> Heard:
-    if recognition.empty:
+    if recognition.empty or _nothing_is_as_likely(recognition, policy):
         return Heard.silence()
     confidence = recognition.mean_confidence
     text = recognition.text
@@ -47,6 +50,13 @@ def interpret(recognition: Recognition, grammar: CommandGrammar, policy: Policy 
     if confidence < (policy.min_confidence if exact else policy.min_confidence_inexact):
         return Heard(None, text, confidence, exact, Rejection.LOW_CONFIDENCE, how, guess=intents[0])
     return Heard(intents[0], text, confidence, exact, None, how)
+
+
+def _nothing_is_as_likely(recognition: Recognition, policy: Policy) -> bool:
+    if not recognition.alternatives:
+        return False
+    top = recognition.alternatives[0].likelihood
+    return any(not a.text.strip() and top - a.likelihood <= policy.max_nothing_gap for a in recognition.alternatives)
 
 
 def _first_match(recognition: Recognition, grammar: CommandGrammar,

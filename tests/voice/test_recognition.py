@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import threading
 
+from tests.voice.accuracy import measure
 from tests.voice.audio_fixtures import silence, speak_to_wav, white_noise
 from voice.audio import read_wav, wav_source
 from voice.dialogue import ConfirmedPayment, Dialogue, State
 from voice.intents import Intent, IntentName
 from voice.speech import Speaker
 
-# Measured on this model with these fixtures: 12 of 64 commands (19%) give exactly the intended
-# command; espeak-ng's Korean is far from a person's. The floor catches regressions, not a goal.
-ACCURACY_FLOOR = 8
+# Measured on this model with these fixtures (`python -m tests.voice.accuracy`): 21-22 of 64 commands
+# give exactly the intended command with the dialogue state's grammar (16 with the whole grammar;
+# 12 before per-state grammars, 5 alternatives and the "help"-free confirmation). espeak-ng's
+# Korean is far from a person's. The floors sit just under (decoding in one process is not
+# perfectly repeatable); they catch regressions, not a goal.
+PER_STATE_FLOOR = 19
+WHOLE_GRAMMAR_FLOOR = 14
 
 
 def test_the_model_loads_lazily_off_the_callers_thread(ko_engine):
@@ -23,27 +28,40 @@ def test_the_model_loads_lazily_off_the_callers_thread(ko_engine):
 
 
 def test_exact_intent_accuracy_on_the_spoken_fixtures(ko_engine, spoken):
-    commands = [f for f in spoken if f.expected is not None]
-    right = [f for f in commands if ko_engine.hear_wav(f.path).heard.intent == f.expected]
-    print(f"\nexact-intent accuracy: {len(right)}/{len(commands)}")
-    assert len(commands) == 64
-    assert len(right) >= ACCURACY_FLOOR
-    # a short confirmation is the part the dialogue leans on; it must be heard well
-    yes_no = [f for f in commands if f.expected.name in (IntentName.YES, IntentName.NO)]
-    assert sum(ko_engine.hear_wav(f.path).heard.intent == f.expected for f in yes_no) >= 3
+    result = measure(ko_engine, spoken)
+    print(f"\nexact-intent accuracy: {result}")
+    assert result["commands"] == 64 and result["small_talk_heard"] == 64
+    assert result["per_state"] >= PER_STATE_FLOOR
+    assert result["whole_grammar"] >= WHOLE_GRAMMAR_FLOOR
+    # the short answers the dialogue leans on must be heard well
+    assert result["per_state_by_intent"].get("yes", 0) + result["per_state_by_intent"].get("no", 0) >= 7
+    assert result["small_talk_as_exact_yes"] == 0
 
 
 def test_silence_and_noise_give_nothing(ko_engine):
-    for pcm in (silence(2.0), white_noise(2.0, amplitude=3000), white_noise(2.0, amplitude=1000, seed=3)):
-        utterance = ko_engine.hear_pcm(pcm.tobytes())
-        assert utterance.heard.intent is None  # noise may come back as a stray word; never as a command
-    assert ko_engine.hear_pcm(silence(2.0).tobytes()).heard.nothing
+    for state in (None, *State):
+        for pcm in (silence(2.0), white_noise(2.0, amplitude=3000), white_noise(2.0, amplitude=1000, seed=3)):
+            utterance = ko_engine.hear_pcm(pcm.tobytes(), state=state)
+            assert utterance.heard.intent is None, state  # noise may come back as a stray word; never a command
+        assert ko_engine.hear_pcm(silence(2.0).tobytes(), state=state).heard.nothing
+
+
+def test_noise_never_says_yes_or_pays(ko_engine):
+    """In a small grammar noise comes back as its nearest word; loud noise often as "싫어" (no,
+    which only stops), never as a yes or a payment."""
+    for state in (None, *State):
+        for amplitude in (300, 1000, 3000, 6000, 12000):
+            for seed in range(3):
+                heard = ko_engine.hear_pcm(white_noise(2.0, amplitude=amplitude, seed=seed).tobytes(), state=state).heard
+                assert heard.intent is None or heard.intent.name not in (IntentName.YES, IntentName.PAY), (
+                    state, amplitude, seed, heard)
 
 
 def test_out_of_grammar_speech_never_reaches_a_payment(ko_engine, spoken):
     talk = [f for f in spoken if f.expected is None]
     assert len(talk) == 16
-    heard = [ko_engine.hear_wav(f.path).heard for f in talk]
+    heard = [ko_engine.hear_wav(f.path, state=State.CONFIRM).heard for f in talk]   # right after a read-back
+    heard += [ko_engine.hear_wav(f.path).heard for f in talk]
     assert all(h.intent is None or h.intent.name != IntentName.YES or not h.exact for h in heard)
     # whatever small talk turns into, in any order, even right after a read-back, no money moves
     for start in range(len(heard)):
