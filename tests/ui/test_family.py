@@ -200,3 +200,20 @@ def test_care_mode_is_simple_for_the_elder(world, family, make_shell):
                                             ("", None), ("-3", None), ("12.345", None), ("abc", None)])
 def test_amounts_typed_in_yuan(typed, fen):
     assert yuan_to_fen(typed) == fen
+
+
+def test_the_elder_pays_with_her_family_card_and_the_read_back_says_so(world, family, make_shell, client):
+    shell, page = signed_in_home(make_shell, ELDER, care=True, device=ELDER)
+    hers, his = balance_of(client, ELDER), balance_of(client, SON)
+    pay_by_code(page, world.shops["lotus"].id, "20")
+    tap(page, "pay-continue")
+    assert find(page, "pay-fund-wallet").content.content.startswith("✓ My balance")   # the wallet has enough
+    assert "from your Anxin balance" in label_or_text(page, "pay-readback")
+    tap(page, f"pay-fund-family_card:{family.card_id}")
+    readback = label_or_text(page, "pay-readback")
+    assert readback.endswith(f"It is paid from {SON_NAME}'s family card (CN¥300.00 left this month), not from "
+                             "your balance.")
+    assert label_or_text(page, "summary-from") == f"{SON_NAME}'s family card: CN¥20.00"
+    tap(page, "pay-confirm")
+    assert has(page, "receipt"), identifiers(page)
+    assert (balance_of(client, ELDER), balance_of(client, SON)) == (hers, his - 2000)

@@ -24,6 +24,7 @@ class PayScreen(Screen):
         self.merchant: MerchantChoice | None = None
         self.amount = AmountEntry(self)
         self.draft: PaymentDraft | None = None
+        self.funding: list = []          # FundingChoice: the wallet, then family cards with room
         self.pin = PinEntry(self)
 
     def title(self) -> str:
@@ -104,11 +105,21 @@ class PayScreen(Screen):
             self.ui.error = self.t("pay.amount_missing")
             self.ui.render()
             return
-        merchant = self.merchant
-        # The draft comes with the best city coupon for this payment, if the person has one.
-        self.ui.run(lambda: self.ui.session.draft_payment(merchant, amount), self._drafted, busy_key="busy.loading")
+        merchant, session, acting = self.merchant, self.ui.session, self.ui.state.acting_for is not None
 
-    def _drafted(self, draft: PaymentDraft) -> None:
+        def draft_it():
+            # The draft comes with the best city coupon for this payment, if the person has one; and what can
+            # pay it: the wallet or a family card held (a relative acting for someone pays from her wallet).
+            return session.draft_payment(merchant, amount), [] if acting else session.funding_choices(amount)
+
+        self.ui.run(draft_it, self._drafted, busy_key="busy.loading")
+
+    def _drafted(self, drafted) -> None:
+        draft, self.funding = drafted
+        if len(self.funding) > 1:
+            # Say exactly what pays: the wallet while it has enough, else the first card with room.
+            enough = self.funding[0].available_fen >= draft.you_pay_fen
+            draft.choose_funding(self.funding[0].funding if enough else self.funding[1].funding)
         self.draft = draft
         self.step = "summary"
         self.ui.announce(self.readback())
@@ -125,7 +136,10 @@ class PayScreen(Screen):
         if d.coupon_id:
             sentence += " " + t("pay.readback_coupon", campaign=d.coupon.coupon.campaign_name,
                                 subsidy=t.money(d.subsidy_fen), you_pay=t.money(d.you_pay_fen))
-        if d.balance_before_fen is not None and self.ui.state.acting_for_name:
+        card = self._card()
+        if card is not None:
+            sentence += " " + t("pay.readback_family_card", giver=card.giver, left=t.money(card.available_fen))
+        elif d.balance_before_fen is not None and self.ui.state.acting_for_name:
             sentence += " " + t("pay.readback_balance_for", name=self.ui.state.acting_for_name,
                                 balance=t.money(d.balance_before_fen), after=t.money(d.balance_before_fen - d.you_pay_fen))
         elif d.balance_before_fen is not None:
@@ -138,9 +152,10 @@ class PayScreen(Screen):
         rows = [kit.muted(t("pay.to")), kit.body(d.merchant.display_name(t.locale), identifier="summary-payee"),
                 kit.muted(t("pay.amount")), kit.amount(t.money(d.amount_fen), identifier="summary-amount"),
                 *self._coupon_rows(),
-                kit.muted(t("pay.from")), kit.body(t("pay.from_balance_amount", amount=t.money(d.you_pay_fen)))]
+                kit.muted(t("pay.from")), kit.body(self._paid_from(), identifier="summary-from")]
         controls = [
             kit.card(rows),
+            *self._funding_choice(),
             kit.notice(self.readback(), "pay-readback", icon=ft.Icons.RECORD_VOICE_OVER),
             kit.button(t("pay.confirm", amount=t.money(d.you_pay_fen)), self.confirm, "pay-confirm",
                        icon=ft.Icons.CHECK, disabled=self.ui.busy),
@@ -152,6 +167,33 @@ class PayScreen(Screen):
                                        "pay-coupon-accept" if use else "pay-coupon-decline", primary=False))
         controls.append(kit.button(t("pay.change_amount"), self.change_amount, "pay-change", primary=False))
         return controls
+
+    def _card(self):
+        """The family card this payment is drafted to use, if any."""
+        return next((c for c in self.funding if c.card_id and c.funding == self.draft.funding), None)
+
+    def _funding_choice(self) -> list[ft.Control]:
+        """The wallet or a family card, as big exclusive buttons (only before the first attempt)."""
+        t = self.t
+        if len(self.funding) < 2 or self.draft.sent:
+            return []
+        options = [(c.funding, t("pay.fund_wallet", amount=t.money(c.available_fen)) if c.card_id is None
+                    else t("pay.fund_card", giver=c.giver, left=t.money(c.available_fen))) for c in self.funding]
+        return [self.kit.muted(t("pay.fund_choose")),
+                self.kit.choice_row(options, self.draft.funding or "wallet", self.choose_funding, "pay-fund")]
+
+    def choose_funding(self, funding: str) -> None:
+        self.draft.choose_funding(funding)
+        self.ui.announce(self.readback())
+        self.ui.render()
+
+    def _paid_from(self) -> str:
+        t, d, name, card = self.t, self.draft, self.ui.state.acting_for_name, self._card()
+        if card is not None:
+            return t("pay.from_family_card", giver=card.giver, amount=t.money(d.you_pay_fen))
+        if name:
+            return t("pay.from_balance_for", name=name, amount=t.money(d.you_pay_fen))
+        return t("pay.from_balance_amount", amount=t.money(d.you_pay_fen))
 
     def _coupon_rows(self) -> list[ft.Control]:
         kit, t, d = self.kit, self.t, self.draft
