@@ -24,6 +24,18 @@ def her(api: str, path: str) -> dict:
         return http.get(path, headers=_login(http, ELDER)).json()
 
 
+def to_summary(app, shop_id: int, yuan: str, banner: str) -> None:
+    """Pay → the shop's code → the amount on the keypad → the summary, the banner showing throughout."""
+    app.tap("home-pay")
+    assert app.words("acting-banner") == banner
+    app.type("pay-merchant-code", str(shop_id))
+    app.tap("pay-find-merchant")
+    for key in yuan:
+        app.tap(f"key-{key}")
+    app.wait_for_words("pay-amount", f"CN¥{yuan}.00")
+    app.tap("pay-continue")
+
+
 def test_a_son_pays_for_his_mother_within_his_grant_and_is_stopped_beyond_it(app_in_browser, world, family):
     app = app_in_browser
     app.open()
@@ -39,14 +51,7 @@ def test_a_son_pays_for_his_mother_within_his_grant_and_is_stopped_beyond_it(app
     app.wait("home-balance")
     app.screenshot("71-standard-acting-for-mum-home")
 
-    app.tap("home-pay")
-    assert app.words("acting-banner") == banner
-    app.type("pay-merchant-code", str(world.shops["lotus"].id))
-    app.tap("pay-find-merchant")
-    for key in ("3", "5"):
-        app.tap(f"key-{key}")
-    app.wait_for_words("pay-amount", "CN¥35.00")
-    app.tap("pay-continue")
+    to_summary(app, world.shops["lotus"].id, "35", banner)
     readback = app.wait_for_words("pay-readback", "for")
     assert readback.startswith(f"You are about to pay Lotus Noodles (莲花面馆) CN¥35.00 for {ELDER_NAME}.")
     assert app.words("acting-banner") == banner
@@ -64,13 +69,7 @@ def test_a_son_pays_for_his_mother_within_his_grant_and_is_stopped_beyond_it(app
     assert app.words("acting-banner") == banner
     app.tap("nav-back")
 
-    app.tap("home-pay")
-    app.type("pay-merchant-code", str(world.shops["lotus"].id))
-    app.tap("pay-find-merchant")
-    for key in ("1", "5", "0"):
-        app.tap(f"key-{key}")
-    app.wait_for_words("pay-amount", "CN¥150.00")
-    app.tap("pay-continue")
+    to_summary(app, world.shops["lotus"].id, "150", banner)
     app.tap("pay-confirm")
     assert app.wait_for_words("error-message", "limit") == (
         "This is above the limit set for you. Nothing was paid. The limit is CN¥100.00. "
