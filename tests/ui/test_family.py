@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+from app.errors import PaymentWaiting
 from app.family import yuan_to_fen
 from app.qr import qr_png
 from tests.e2e.family_world import (CARD_CAP_FEN, ELDER, ELDER_NAME, SON, SON_NAME, Family, build_family,
                                     held_payment)
+from tests.e2e.world import PIN
 from tests.ui.test_screens import balance_of, pay_by_code, signed_in_home
 from tests.ui.ui_support import find, has, identifiers, label_or_text, screen_text, tap, type_into
 from ui.views.family import FamilyScreen
@@ -217,3 +219,49 @@ def test_the_elder_pays_with_her_family_card_and_the_read_back_says_so(world, fa
     tap(page, "pay-confirm")
     assert has(page, "receipt"), identifiers(page)
     assert (balance_of(client, ELDER), balance_of(client, SON)) == (hers, his - 2000)
+
+
+def test_a_son_sets_his_mother_up_on_her_phone_and_she_chooses_her_own_password_and_pin(world, make_shell):
+    shell, page = family_screen(make_shell, "jianguo")
+    tap(page, "family-setup-elder")
+    type_into(page, "setup-elder-name", "Li Xiuying 李秀英")
+    type_into(page, "setup-elder-username", "xiuying")
+    tap(page, "setup-elder-create")
+    assert label_or_text(page, "setup-hand-over").startswith("Now give the phone to Li Xiuying 李秀英.")
+    assert label_or_text(page, "setup-grant").startswith("Li Jianguo 李建国 may do this for you:")
+    tap(page, "setup-elder-agree")
+    type_into(page, "setup-elder-password", "her-own-secret-77")
+    tap(page, "setup-elder-finish")
+    assert label_or_text(page, "error-message") == "The PIN must be exactly 6 digits."
+    for digit in "246813":
+        tap(page, f"pin-{digit}")
+    tap(page, "setup-elder-finish")
+    assert isinstance(shell.screen, HomeScreen)
+    assert shell.state.username == "xiuying" and shell.state.prefs.care_mode    # the elder, in care mode
+    assert shell.announcement == "Your wallet is ready, Li Xiuying 李秀英."
+    helpers = shell.session.family.links().looked_after_by
+    assert [(h.relative.username, h.status) for h in helpers] == [("jianguo", "active")]
+
+
+def test_the_elder_names_her_guardian_from_the_app(world, make_shell):
+    shell, page = family_screen(make_shell, "meili")
+    type_into(page, "family-guardian-name", "xiaoming")
+    tap(page, "family-guardian-send")
+    assert label_or_text(page, "family-my-guardian") == (
+        "You asked Zhang Xiaoming 张小明 to be your safety guardian: waiting for them to accept.")
+    other, opage = family_screen(make_shell, "xiaoming")
+    invite = other.screen.overview.guardian.i_guard[0]
+    tap(opage, f"family-guardian-accept-{invite.id}")
+    assert label_or_text(opage, f"family-i-guard-{invite.id}") == "You are Chen Meili 陈美丽's safety guardian."
+
+
+def test_a_transfer_to_someone_new_waits_and_the_elder_takes_it_back_in_time(world, family, make_shell):
+    shell, page = signed_in_home(make_shell, ELDER, care=True, device=ELDER)
+    with pytest.raises(PaymentWaiting) as waited:
+        shell.session.send("meili", 8_000, "transfer-to-meili-1", pin=PIN)
+    pending = waited.value.pending
+    tap(page, "home-family")
+    waiting = label_or_text(page, f"family-waiting-{pending.id}")
+    assert "Transfers to someone new wait 120 minutes" in waiting and "Until then you can take it back." in waiting
+    tap(page, f"family-take-back-{pending.id}")
+    assert shell.announcement == "Taken back: CN¥80.00 is in your wallet again."

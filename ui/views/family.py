@@ -64,7 +64,14 @@ class FamilyScreen(Screen):
         controls += self.money.cards()
         controls += self.money.guardian()
         controls += self.invite.controls()
+        controls += [self._section("family.setup_title", "family-setup-title"), self.kit.muted(self.t("family.setup_hint")),
+                     self.kit.button(self.t("family.setup_start"), self.set_up_elder, "family-setup-elder",
+                                     icon=ft.Icons.PERSON_ADD, primary=False)]
         return controls
+
+    def set_up_elder(self, _event=None) -> None:
+        from ui.views.family_setup import ElderSetupScreen
+        self.ui.open(ElderSetupScreen(self.ui))
 
     def _section(self, key: str, identifier: str) -> ft.Control:
         return self.kit.text(self.t(key), size=self.kit.s.button_text, weight=ft.FontWeight.BOLD,

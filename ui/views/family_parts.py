@@ -126,6 +126,7 @@ class FamilyMoneyParts(_Part):
         self.holder = ""
         self.cap = ""
         self.approving: PendingPaymentOut | None = None
+        self.guardian_name = ""
 
     # ---- my waiting payments ------------------------------------------------------------------
 
@@ -216,10 +217,25 @@ class FamilyMoneyParts(_Part):
             elif invite.status == "active":
                 controls.append(kit.muted(t("family.i_guard", elder=invite.elder),
                                           identifier=f"family-i-guard-{invite.id}"))
-        if g.my_guardian is not None and g.my_guardian.status == "active":
-            controls.append(kit.muted(t("family.my_guardian", guardian=g.my_guardian.guardian),
-                                      identifier="family-my-guardian"))
+        if g.my_guardian is not None:
+            key = "family.my_guardian" if g.my_guardian.status == "active" else "family.my_guardian_invited"
+            controls.append(kit.muted(t(key, guardian=g.my_guardian.guardian), identifier="family-my-guardian"))
+        else:
+            controls += [kit.muted(t("family.guardian_hint")),
+                         kit.field(t("family.invite_name"), "family-guardian-name", value=self.guardian_name,
+                                   on_change=lambda e: setattr(self, "guardian_name", e.control.value)),
+                         kit.button(t("family.guardian_name"), self.name_guardian, "family-guardian-send",
+                                    icon=ft.Icons.SHIELD, primary=False)]
         return controls
+
+    def name_guardian(self, _event=None) -> None:
+        name, session = self.guardian_name.strip(), self.ui.session
+        if not name:
+            self.ui.error = self.t("family.invite_name_missing")
+            self.ui.render()
+            return
+        self.guardian_name = ""
+        self.run(lambda: session.name_guardian(name))
 
     def answer_guardian(self, guardianship_id: int, accept: bool) -> None:
         session = self.ui.session
