@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import flet as ft
 
 from app.actions import WalletSession
+from app.errors import ActingRefused
 from app.fonts import FontChoice
 from app.i18n import Translator
 from app.problems import explain
@@ -205,6 +206,9 @@ class Shell:
 
     def show_error(self, error: Exception) -> None:
         self.error = explain(error, self.t).sentence(self.t)
+        if isinstance(error, ActingRefused) and error.permission_gone and self.state.acting_for:
+            # The elder ended (or never gave) the permission: back to one's own account; the sentence says why.
+            self.poll(self.session.family.stop_acting, lambda _done: self.render())
         self.announce(self.error)
 
     def announce(self, text: str) -> None:

@@ -265,3 +265,19 @@ def test_a_transfer_to_someone_new_waits_and_the_elder_takes_it_back_in_time(wor
     assert "Transfers to someone new wait 120 minutes" in waiting and "Until then you can take it back." in waiting
     tap(page, f"family-take-back-{pending.id}")
     assert shell.announcement == "Taken back: CN¥80.00 is in your wallet again."
+
+
+def test_when_the_elder_ends_it_the_son_is_told_and_switched_back(world, family, make_shell, make_session,
+                                                                   client):
+    shell, page = family_screen(make_shell, SON)
+    tap(page, f"family-act-{family.link_id}")
+    assert has(page, "acting-banner")
+    mother = make_session("mother")
+    mother.sign_in(ELDER, "anxin-e2e-2026")
+    mother.family.end(mother.family.links().looked_after_by[0])
+    shell.home()                                       # his next request for her is refused
+    assert label_or_text(page, "error-message") == (
+        "This person has ended your permission to act for them. Nothing was done. "
+        "Ask them whether you should help again.")
+    assert not has(page, "acting-banner") and shell.state.acting_for is None
+    assert shell.state.balance_fen == balance_of(client, SON)      # his own balance again
