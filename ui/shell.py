@@ -190,7 +190,11 @@ class Shell:
         async def ticking() -> None:
             while True:
                 await asyncio.sleep(seconds)
-                if not tick():
+                try:
+                    going_on = tick()
+                except Exception:  # noqa: BLE001 — the page is gone (tab closed): a ticker must not outlive it
+                    return
+                if not going_on:
                     return
 
         run_task(ticking)

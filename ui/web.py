@@ -19,7 +19,8 @@ def web_assets_dir(data_dir: Path | None) -> Path:
     return (data_dir / "web-assets") if data_dir else Path(tempfile.gettempdir()) / "anxin-web-assets"
 
 
-def prepare(server_url: str, data_dir: Path | None, keychain: KeyringBackend | None = None) -> tuple[ClientConfig, Path]:
+def prepare(server_url: str, data_dir: Path | None,
+            keychain: KeyringBackend | None = None) -> tuple[ClientConfig, Path]:
     assets = web_assets_dir(data_dir)
     font = prepare_web_assets(assets, ASSETS)
     if not font.found:

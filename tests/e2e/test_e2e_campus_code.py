@@ -72,10 +72,17 @@ def test_the_payment_code_in_care_mode_meets_the_numbers(app_in_browser, world, 
     set_up_this_device(app)
     code_on_screen(app)
     app.screenshot("44-care-payment-code")
-    assert care_mode_shortfalls(measure(app.page)) == []
+    rendered = measure(app.page)
+    assert care_mode_shortfalls(rendered) == []
+    print(f"care payment code: smallest text line {rendered.smallest_text_line:.1f} px, heading "
+          f"{rendered.smallest_heading_line:.1f} px, smallest target {rendered.smallest_target[0]:.0f} x "
+          f"{rendered.smallest_target[1]:.0f} px")
 
-    app.open()                                              # a fresh session: someone else's phone
-    app.sign_in_home("laowang", PASSWORD, care=True)        # no campus card: asked for the activation code
+
+def test_without_a_campus_card_the_care_mode_code_screen_asks_for_the_activation_code(app_in_browser, domains):
+    app = app_in_browser
+    app.open()
+    app.sign_in_home("laowang", PASSWORD, care=True)
     app.tap("home-code")
     app.wait("code-activation")
     app.idle()

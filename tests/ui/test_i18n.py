@@ -13,7 +13,8 @@ from app.i18n import SUPPORTED, Translator, catalogue, placeholders
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(r"""["']((?:app|nav|busy|signin|register|setup|home|pay|keypad|receipt|journal|history|kind|"""
-                 r"""messages|notice|settings|pin|cashier|error|code|cards|coupons|regulator|family|till|voice)\.[a-z_0-9.]+)["']""")
+                 r"""messages|notice|settings|pin|cashier|error|code|cards|coupons|regulator|family|till|"""
+                 r"""voice)\.[a-z_0-9.]+)["']""")
 
 
 def keys_in_code() -> set[str]:

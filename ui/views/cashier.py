@@ -87,7 +87,8 @@ class CashierScreen(Screen):
                 line = t("cashier.payment", payer=p.payer, amount=amount)
                 controls.append(kit.card([kit.text(line, weight=ft.FontWeight.W_600),
                                           kit.muted(t.datetime(p.created_at))],
-                                         identifier=f"cashier-payment-{p.id}", label=f"{line}. {t('cashier.tap_to_refund')}",
+                                         identifier=f"cashier-payment-{p.id}",
+                                         label=f"{line}. {t('cashier.tap_to_refund')}",
                                          on_click=lambda e, p=p: self.ui.open(RefundScreen(self.ui, self.merchant, p))))
             if not tk.payments:
                 controls.append(kit.body(t("cashier.none_yet")))

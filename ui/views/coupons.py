@@ -59,10 +59,10 @@ class CouponsScreen(Screen):
         if not board.mine:
             controls.append(kit.body(t("coupons.none_mine")))
         for coupon in board.mine:
-            controls.append(kit.card([kit.text(coupon_words(t, coupon), weight=ft.FontWeight.W_600),
-                                      kit.muted(coupon.campaign_name), kit.muted(self._status(coupon))],
-                                     identifier=f"coupons-mine-{coupon.id}",
-                                     label=f"{coupon_words(t, coupon)}. {coupon.campaign_name}. {self._status(coupon)}"))
+            words = [coupon_words(t, coupon), coupon.campaign_name, self._status(coupon)]
+            controls.append(kit.card([kit.text(words[0], weight=ft.FontWeight.W_600), kit.muted(words[1]),
+                                      kit.muted(words[2])],
+                                     identifier=f"coupons-mine-{coupon.id}", label=". ".join(words)))
         return controls
 
     def pick_industry(self, industry: str) -> None:

@@ -170,5 +170,6 @@ class DefaultScreen(Screen):
 
     def _declared(self, out) -> None:
         self.done = out
-        self.ui.announce(self.t("regulator.default_done", cards=out.cards_closed, refunded=self.t.money(out.refunded_fen),
-                                holders=out.holders))
+        t = self.t
+        self.ui.announce(t("regulator.default_done", cards=out.cards_closed, refunded=t.money(out.refunded_fen),
+                           holders=out.holders))

@@ -70,7 +70,8 @@ class ChargeCodeScreen(_TillScreen):
                        primary=False),
             self.amount.display(),
             self.amount.keypad(),
-            kit.button(t("till.charge_plain"), self.submit, "till-charge", icon=ft.Icons.POINT_OF_SALE, disabled=self.ui.busy),
+            kit.button(t("till.charge_plain"), self.submit, "till-charge", icon=ft.Icons.POINT_OF_SALE,
+                       disabled=self.ui.busy),
         ]
 
     async def pick_picture(self, _event=None) -> None:
