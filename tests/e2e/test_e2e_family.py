@@ -95,6 +95,21 @@ def test_the_mother_sees_why_a_payment_waits_and_her_son_approves_it(app_in_brow
     assert care_mode_shortfalls(measure(app.page)) == []
 
     app.tap("nav-back")
+    app.tap("home-pay")                      # her family card from him pays a shop, and the read-back says so
+    app.type("pay-merchant-code", str(world.shops["lotus"].id))
+    app.tap("pay-find-merchant")
+    for key in ("2", "0"):
+        app.tap(f"key-{key}")
+    app.wait_for_words("pay-amount", "CN¥20.00")
+    app.tap("pay-continue")
+    app.tap(f"pay-fund-family_card:{family.card_id}")
+    assert app.wait_for_words("pay-readback", "family card").endswith(
+        f"It is paid from {SON_NAME}'s family card (CN¥300.00 left this month), not from your balance.")
+    app.screenshot("76-care-pay-with-family-card")
+    assert care_mode_shortfalls(measure(app.page)) == []
+    app.tap("pay-confirm")
+    app.wait("receipt")
+    app.tap("receipt-done")
     app.tap("home-settings")
     app.tap("settings-sign-out")
     app.wait("signin-submit")

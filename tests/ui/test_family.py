@@ -209,7 +209,7 @@ def test_the_elder_pays_with_her_family_card_and_the_read_back_says_so(world, fa
     hers, his = balance_of(client, ELDER), balance_of(client, SON)
     pay_by_code(page, world.shops["lotus"].id, "20")
     tap(page, "pay-continue")
-    assert find(page, "pay-fund-wallet").content.content.startswith("✓ My balance")   # the wallet has enough
+    assert label_or_text(page, "pay-fund-wallet").startswith("✓ My balance")      # the wallet has enough
     assert "from your Anxin balance" in label_or_text(page, "pay-readback")
     tap(page, f"pay-fund-family_card:{family.card_id}")
     readback = label_or_text(page, "pay-readback")

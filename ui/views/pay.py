@@ -177,10 +177,17 @@ class PayScreen(Screen):
         t = self.t
         if len(self.funding) < 2 or self.draft.sent:
             return []
-        options = [(c.funding, t("pay.fund_wallet", amount=t.money(c.available_fen)) if c.card_id is None
-                    else t("pay.fund_card", giver=c.giver, left=t.money(c.available_fen))) for c in self.funding]
-        return [self.kit.muted(t("pay.fund_choose")),
-                self.kit.choice_row(options, self.draft.funding or "wallet", self.choose_funding, "pay-fund")]
+        controls = [self.kit.muted(t("pay.fund_choose"))]
+        for c in self.funding:
+            words = (t("pay.fund_wallet", amount=t.money(c.available_fen)) if c.card_id is None
+                     else t("pay.fund_card", giver=c.giver, left=t.money(c.available_fen)))
+            if c.funding == (self.draft.funding or "wallet"):
+                words = f"✓ {words}"      # the choice in words, not by colour alone
+            # A card, not a fixed-height button: a giver's long name wraps instead of being cut off.
+            controls.append(self.kit.card([self.kit.text(words, weight=ft.FontWeight.W_600)],
+                                          identifier=f"pay-fund-{c.funding}", label=words,
+                                          on_click=lambda e, f=c.funding: self.choose_funding(f)))
+        return controls
 
     def choose_funding(self, funding: str) -> None:
         self.draft.choose_funding(funding)
