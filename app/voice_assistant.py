@@ -13,6 +13,7 @@ with everything filled in, where the person checks it and enters the PIN.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from voice.intents import Heard, Rejection, SlotValue
 from voice.locales import load_locale
 from voice.models import SpeechModelMissing
 from wallet_api.schemas import NotificationCategory
+from wallet_api.schemas.family import LinkStatus
 
 __all__ = ["MicrophoneUnavailable", "OpenPayment", "OpenScreen", "SpeechModelMissing", "VoiceAssistant", "VoiceTurn"]
 
@@ -57,6 +59,17 @@ class VoiceTurn:
     go: OpenPayment | OpenScreen | None = None
     state: State = State.IDLE                  # the dialogue's state afterwards (CONFIRM: waiting for yes/no)
     paid_fen: int | None = None                # money moved in this turn (at most one payment)
+
+
+_SCRIPT = {"en": re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]"), "zh-CN": re.compile(r"[\u4e00-\u9fff]+"),
+           "ko": re.compile(r"[\uac00-\ud7a3]+")}
+
+
+def spoken_person(display_name: str, locale: str) -> str | None:
+    """The part of a name written in the locale's script ("Li Jianguo 李建国" -> "李建国" in Chinese);
+    None when the name has no such part (it cannot be said in that language)."""
+    found = _SCRIPT[locale].findall(display_name)
+    return " ".join(part.strip() for part in found) if found else None
 
 
 def spoken_name(merchant: MerchantChoice, locale: str) -> str:
@@ -108,10 +121,24 @@ class VoiceAssistant:
             self._dialogue = Dialogue(grammar.locale, grammar, **kwargs)
 
     def _current_slots(self) -> DynamicSlots:
-        """The person's recent shops (family names arrive with the family screens)."""
+        """The person's recent shops and the relatives who help them, by the names they would say."""
         merchants = self.session.recent_merchants()
         self._merchants = {m.id: m for m in merchants}
-        return DynamicSlots(merchants=tuple(SlotValue(spoken_name(m, self.locale), m.id) for m in merchants))
+        family = []
+        for person in self._helpers():
+            name = spoken_person(person.display_name, self.locale)
+            if name:
+                family.append(SlotValue(name, person.username))
+        return DynamicSlots(merchants=tuple(SlotValue(spoken_name(m, self.locale), m.id) for m in merchants),
+                            family=tuple(family))
+
+    def _helpers(self) -> list:
+        """Relatives with an active link who help this person (none when the server cannot say)."""
+        try:
+            links = self.session.family.links().looked_after_by
+        except Exception:  # noqa: BLE001 — voice still works for everything else
+            return []
+        return [link.relative for link in links if link.status == LinkStatus.ACTIVE]
 
     def refresh_slots(self) -> None:
         """Recent shops changed (a payment was made): the grammars learn them."""

@@ -271,10 +271,29 @@ def test_without_microphone_support_a_press_says_how_to_get_it(world, make_shell
     assert not shell.voice.listening
 
 
-def test_show_my_payment_code_opens_the_payment_code_screen(world, make_shell):
-    from ui.views.payment_code import PaymentCodeScreen
+@pytest.mark.parametrize(("words", "screen", "module", "cls"), [
+    ("show my payment code", "payment_code", "ui.views.payment_code", "PaymentCodeScreen"),
+    ("check my card balance", "cards", "ui.views.cards", "CardsScreen"),
+    ("claim the coupons", "coupons", "ui.views.coupons", "CouponsScreen"),
+    ("call my family", "family", "ui.views.family", "FamilyScreen"),
+])
+def test_spoken_commands_open_their_screens(world, make_shell, words, screen, module, cls):
+    import importlib
     shell, page = signed_in_home(make_shell, "nainai", care=True)
-    turn = shell.voice.assistant.hear_text("show my payment code")
-    assert turn.go == OpenScreen("payment_code") and turn.say == ["Here is your payment code."]
+    turn = shell.voice.assistant.hear_text(words)
+    assert turn.go == OpenScreen(screen) and turn.say
     shell.voice._answered(turn)
-    assert isinstance(shell.screen, PaymentCodeScreen) and has(page, "voice-button")
+    assert isinstance(shell.screen, getattr(importlib.import_module(module), cls)) and has(page, "voice-button")
+
+
+def test_the_relatives_who_help_her_can_be_called_by_name(world, make_session):
+    elder = signed_in_assistant(make_session, "nainai", "en")
+    elder.session.family.invite("jianguo")
+    son = make_session("son-device")
+    son.sign_in("jianguo", PASSWORD)
+    son.family.accept(son.family.links().looking_after[0])
+    turn = elder.hear_text("call li jianguo")
+    assert turn.say == ["Calling Li Jianguo."] and turn.go == OpenScreen("family")
+    assert elder.dialogue.grammar.slots.family[0].value == "jianguo"
+    chinese = signed_in_assistant(make_session, "nainai", "zh-CN")
+    assert [f.spoken for f in chinese.dialogue.grammar.slots.family] == ["李建国"]   # the name in her language
