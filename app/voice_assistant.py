@@ -122,7 +122,7 @@ class VoiceAssistant:
 
     def _current_slots(self) -> DynamicSlots:
         """The person's recent shops and the relatives who help them, by the names they would say."""
-        merchants = self.session.recent_merchants()
+        merchants = self.session.recent_merchants() or self._merchants_from_history()
         self._merchants = {m.id: m for m in merchants}
         family = []
         for person in self._helpers():
@@ -131,6 +131,13 @@ class VoiceAssistant:
                 family.append(SlotValue(name, person.username))
         return DynamicSlots(merchants=tuple(SlotValue(spoken_name(m, self.locale), m.id) for m in merchants),
                             family=tuple(family))
+
+    def _merchants_from_history(self) -> list[MerchantChoice]:
+        """A new device knows no shops yet: the ones in the person's latest payments."""
+        try:
+            return self.session.recent_merchants_from_history()
+        except Exception:  # noqa: BLE001 — voice still works for everything else
+            return []
 
     def _helpers(self) -> list:
         """Relatives with an active link who help this person (none when the server cannot say)."""
