@@ -172,6 +172,13 @@ class VoiceAssistant:
     def vocabulary_report(self) -> VocabularyReport | None:
         return self._engine.vocabulary_report if self._engine is not None else None
 
+    def unsayable_names(self) -> list[str]:
+        """Shops and relatives the speech model cannot hear (show them as "not available by voice")."""
+        report = self.vocabulary_report
+        if report is None:
+            return []
+        return [name for names in report.unsayable.values() for name in names]
+
     # ---- a turn ------------------------------------------------------------------------------
 
     def listen(self) -> VoiceTurn:

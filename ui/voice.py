@@ -40,6 +40,7 @@ class VoiceBar:
         self.heard: str | None = None     # what the recogniser heard last
         self.said: str | None = None      # the assistant's last words
         self.problem: str | None = None   # catalogue key: no speech model, no microphone
+        self.unsayable: list[str] = []    # shop and family names the speech model cannot hear
 
     @property
     def on(self) -> bool:
@@ -77,6 +78,9 @@ class VoiceBar:
             controls.append(kit.muted(t("voice.you_said", text=self.heard), identifier="voice-heard"))
         if self.said:
             controls.append(kit.notice(self.said, "voice-said", icon=ft.Icons.RECORD_VOICE_OVER))
+        if self.unsayable:
+            controls.append(kit.muted(t("voice.not_by_voice", names=", ".join(self.unsayable)),
+                                      identifier="voice-not-by-voice"))
         if self._speech is not None and (text_only := self._speech.unavailable_notice):
             controls.append(kit.muted(text_only, identifier="voice-text-only"))
         return controls
@@ -92,6 +96,7 @@ class VoiceBar:
 
     def _answered(self, turn: VoiceTurn) -> None:
         self.listening = False
+        self.unsayable = self.assistant.unsayable_names()
         self.heard = turn.heard or None
         self.said = " ".join(turn.say) or None
         for sentence in turn.say:

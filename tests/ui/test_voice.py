@@ -66,7 +66,7 @@ def korean_shops(client) -> dict[str, int]:
     return ids
 
 
-def korean_care_shell(make_session, client, ko_model_path, audio: list):
+def korean_care_shell(world, make_session, client, ko_model_path, audio: list):
     """Nainai signed in, care mode, Korean, with the three shops as her recent shops on this device."""
     shops = korean_shops(client)
     session = make_session()
@@ -75,6 +75,8 @@ def korean_care_shell(make_session, client, ko_model_path, audio: list):
                   voice_assistant=lambda s: VoiceAssistant(s, audio=WavFilesInput(audio), model_path=ko_model_path))
     sign_in(shell, page, "nainai")
     tap(page, "setup-care-on")
+    lotus = world.shops["lotus"]     # a Chinese name: the Korean model cannot hear it
+    session.device.remember_merchant("nainai", RecentMerchant(lotus.id, lotus.name, lotus.local_name))
     for name, local in reversed(KOREAN_SHOPS):
         session.device.remember_merchant("nainai", RecentMerchant(shops[local], name, local))
     session.save_preferences(language="ko")
@@ -126,7 +128,7 @@ def test_no_speech_model_for_the_language_is_said_in_words(world, make_shell, tm
 
 def test_a_spoken_payment_reads_back_waits_for_yes_and_moves_money_once(
         world, make_session, client, db, app, ko_model_path, spoken, tmp_path):
-    shell, page, shops = korean_care_shell(make_session, client, ko_model_path, [spoken["pay"], spoken["yes"]])
+    shell, page, shops = korean_care_shell(world, make_session, client, ko_model_path, [spoken["pay"], spoken["yes"]])
     before = balance_of(client, "nainai")
 
     tap(page, "voice-button")                           # "편의점 에 이십 원 결제 해 주세요"
@@ -135,6 +137,7 @@ def test_a_spoken_payment_reads_back_waits_for_yes_and_moves_money_once(
     assert shell.voice.assistant.state == State.CONFIRM
     assert balance_of(client, "nainai") == before and payments_of(db, 2000) == 0   # one utterance moves nothing
     assert readback in shell.voice.speech.said            # spoken, not only shown
+    assert label_or_text(page, "voice-not-by-voice") == "음성으로 고를 수 없는 곳: 莲花面馆"
     saved = shell.voice.speech.save(readback, tmp_path / "readback.wav").result(timeout=30)
     assert len(read_wav(saved.path)) > 2 * 16_000 * 2      # more than two seconds of speech
 
@@ -148,7 +151,7 @@ def test_a_spoken_payment_reads_back_waits_for_yes_and_moves_money_once(
 
 
 def test_a_spoken_no_stops_and_nothing_moves(world, make_session, client, db, ko_model_path, spoken):
-    shell, page, _shops = korean_care_shell(make_session, client, ko_model_path, [spoken["pay"], spoken["no"]])
+    shell, page, _shops = korean_care_shell(world, make_session, client, ko_model_path, [spoken["pay"], spoken["no"]])
     before = balance_of(client, "nainai")
     tap(page, "voice-button")
     assert shell.voice.assistant.state == State.CONFIRM
