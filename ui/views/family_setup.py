@@ -21,6 +21,7 @@ class ElderSetupScreen(Screen):
         self.step = "details"          # details -> handover (the elder reads) -> secrets (the elder types)
         self.username = self.display_name = self.phone = self.password = ""
         self.setup: Any = None         # ElderSetupOut: the link and the one-time setup token
+        self.preview: Any = None       # LinkOut: the grant the elder reads before finishing
         self.pin = PinEntry(self)
 
     def title(self) -> str:
@@ -52,10 +53,15 @@ class ElderSetupScreen(Screen):
             self.ui.render()
             return
         family, language = self.ui.session.family, self.ui.state.prefs.language
-        self.ui.run(lambda: family.set_up_elder(username, name, phone=phone, language=language), self._created,
-                    busy_key="busy.saving")
+        def create_and_preview():
+            setup = family.set_up_elder(username, name, phone=phone, language=language)
+            # What the elder will agree to, as the server states it for the setup token (not as typed here).
+            return setup, family.preview_setup(setup.setup_token)
 
-    def _created(self, setup: Any) -> None:
+        self.ui.run(create_and_preview, self._created, busy_key="busy.saving")
+
+    def _created(self, created: tuple[Any, Any]) -> None:
+        setup, self.preview = created
         self.setup = setup
         self.step = "handover"
         self.ui.announce(self.t("family.setup_hand_over", name=setup.link.elder.display_name))
@@ -63,7 +69,7 @@ class ElderSetupScreen(Screen):
     # ---- 2. the elder reads what the relative may do -------------------------------------------
 
     def _handover(self) -> list[ft.Control]:
-        kit, t, link = self.kit, self.t, self.setup.link
+        kit, t, link = self.kit, self.t, self.preview
         lines = grant_in_words(link.grant, t, relative=link.relative.display_name)
         return [kit.notice(t("family.setup_hand_over", name=link.elder.display_name), "setup-hand-over",
                            icon=ft.Icons.PHONE_ANDROID),
