@@ -55,7 +55,7 @@ def test_the_elder_pays_by_voice_after_the_read_back(app_in_browser, world, tmp_
     app.tap("voice-button")
     readback = app.wait_for_words("voice-said", "결제할까요")
     assert readback.startswith("편의점에 이십 원을 결제할까요?"), readback
-    app.screenshot("50-care-voice-readback")
+    app.screenshot("90-care-voice-readback")
     assert balance(world.api, username) == before                # one utterance moves no money
 
     app.tap("voice-button")
