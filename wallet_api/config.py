@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # How often the server settles due delayed transfers and expires undecided holds (0 = only on read).
     guardian_sweep_seconds: float = 60.0
 
+    # Mounts POST /v1/bench/bare-insert, the HTTP benchmark's baseline (wallet_api/api/bench.py). Off by default.
+    bench_endpoints: bool = False
+
     @property
     def sqlalchemy_url(self) -> str:
         if not self.database_url:

@@ -135,6 +135,9 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
                    family_cards, guardian):
         # The guard refuses `Acting-For` on routes never delegated (wallet_api/family/scopes.py).
         app.include_router(module.router, dependencies=[Depends(acting_for_guard)])
+    if settings.bench_endpoints:  # the benchmark's baseline, on the same stack (the same guard too)
+        from wallet_api.api import bench
+        app.include_router(bench.router, dependencies=[Depends(acting_for_guard)])
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:

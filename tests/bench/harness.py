@@ -42,19 +42,27 @@ def compare(name: str, candidate: Callable[[int], None], baseline: Callable[[int
     for _ in range(repeats):
         cand.append(rate(candidate, operations))
         base.append(rate(baseline, operations))
+    return summarise(name, cand, base, target=target, extra={"operations_per_run": operations} | (extra or {}))
+
+
+def spread(values: list[float], digits: int = 1) -> dict:
+    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
+            "max": round(max(values), digits)}
+
+
+def summarise(name: str, cand: list[float], base: list[float], *, target: float, extra: dict | None = None) -> dict:
+    """The JSON line of one benchmark from paired per-run rates (candidate, baseline): medians, spread, ratio."""
     ratios = [c / b for c, b in zip(cand, base, strict=True)]
     result = {
         "benchmark": name,
-        "operations_per_run": operations, "runs": repeats,
-        "candidate_per_s": {"median": round(statistics.median(cand), 1), "min": round(min(cand), 1),
-                            "max": round(max(cand), 1)},
-        "baseline_per_s": {"median": round(statistics.median(base), 1), "min": round(min(base), 1),
-                           "max": round(max(base), 1)},
-        "ratio": {"median": round(statistics.median(ratios), 3), "min": round(min(ratios), 3),
-                  "max": round(max(ratios), 3)},
+        "runs": len(cand),
+        "candidate_per_s": spread(cand),
+        "baseline_per_s": spread(base),
+        "ratio": spread(ratios, 3),
         "target_ratio": target,
         "meets_target": statistics.median(ratios) >= target,
         "machine": machine(),
+        "load_average": os.getloadavg()[0],
     } | (extra or {})
     emit(result)
     return result

@@ -6,21 +6,16 @@ eventually acknowledged, nothing is half there, and balances and the journal ver
 
 from __future__ import annotations
 
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
 
 from tests.helpers import PASSWORD
-from tests.live_server import free_port
+from tests.live_server import AnxinServe
 from wallet_api.db import make_engine, make_session_factory
 from wallet_api.ledger import Account
 from wallet_api.ledger.models import IdempotencyRecord, Transfer
@@ -34,33 +29,12 @@ PAYMENTS_PER_CLIENT = 25
 PRICE = 150
 
 
-class Server:
-    """`anxin serve` in a child process, restartable."""
+class Server(AnxinServe):
+    """`anxin serve` in a child process, restartable, with cheap argon2 and frequent checkpoints."""
 
     def __init__(self, settings) -> None:
-        self.port = free_port()
-        self.env = os.environ | {"ANXIN_DATABASE_URL": settings.sqlalchemy_url, "ANXIN_DATA_DIR": str(settings.data_dir),
-                                 "ANXIN_SECRET_KEY": settings.secret_key, "ANXIN_ARGON2_TIME_COST": "1",
-                                 "ANXIN_ARGON2_MEMORY_KIB": "1024", "ANXIN_CHECKPOINT_INTERVAL_SECONDS": "0.5"}
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     cwd=Path(__file__).resolve().parents[2])
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not come up")
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
+        super().__init__(settings, env={"ANXIN_ARGON2_TIME_COST": "1", "ANXIN_ARGON2_MEMORY_KIB": "1024",
+                                        "ANXIN_CHECKPOINT_INTERVAL_SECONDS": "0.5"})
 
 
 def _login(base: str, username: str) -> dict:
