@@ -22,7 +22,7 @@ import uuid
 
 import httpx
 
-from tests.bench.harness import spread, summarise
+from tests.bench.harness import summarise
 from tests.bench.load import peak, at_rate
 from tests.helpers import PASSWORD
 from tests.live_server import AnxinServe

@@ -94,10 +94,12 @@ def current_principal(db: DbDep, settings: SettingsDep,
         raise NotAuthenticated("Sign in first: send 'Authorization: Bearer <access token>'.")
     claims = decode_access(settings, creds.credentials)
     with db() as session, session.begin():
-        auth = session.get(AuthSession, claims.session_id)
-        if auth is None or auth.revoked_at is not None or auth.user_id != claims.user_id:
+        # The sign-in and its user in one query (every authenticated request pays for this).
+        user = session.scalar(select(User).join(AuthSession, AuthSession.user_id == User.id)
+                              .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id,
+                                     AuthSession.revoked_at.is_(None)))
+        if user is None:
             raise TokenInvalid("This sign-in has ended. Please sign in again.")
-        user = session.get(User, claims.user_id)
         roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
         session.expunge(user)
     return Principal(user=user, session_id=claims.session_id, roles=roles)

@@ -189,7 +189,9 @@ def receipt(session: Session, payment: Payment) -> schemas.Receipt:
         payee = merchant.local_name or merchant.name
     else:
         payee = session.get(User, payment.payee_user_id).display_name
-    refunds = session.scalars(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.id))
+    # A payment nothing was refunded from has no refund rows: a fresh receipt needs no query for them.
+    refunds = session.scalars(select(Refund).where(Refund.payment_id == payment.id).order_by(Refund.id)) \
+        if payment.refunded_amount else []
     return schemas.Receipt(
         id=payment.id, kind=payment.kind, amount_fen=payment.amount, refunded_fen=payment.refunded_amount,
         payer=payer.display_name, payee=payee, merchant_id=payment.merchant_id, memo=payment.memo,
