@@ -8,7 +8,7 @@ Each utterance is decoded with the whole grammar and with its dialogue state's s
 
 from __future__ import annotations
 
-import json
+import os
 import resource
 import statistics
 import tempfile
@@ -19,6 +19,7 @@ from pathlib import Path
 def run() -> dict:
     import vosk
 
+    from tests.bench.harness import emit, machine
     from tests.voice.accuracy import state_for
     from tests.voice.audio_fixtures import FAMILY, MERCHANTS, make_fixtures
     from voice.audio import read_wav, wav_source
@@ -57,6 +58,7 @@ def run() -> dict:
         free.FinalResult()
         free_s.append(time.perf_counter() - t)
     result = {
+        "benchmark": "voice",
         "model_load_s": round(load_s, 2),
         "state_grammars_build_s": round(state_build_s, 2),
         "utterances": len(fixtures), "exact_intent_whole_grammar": right, "exact_intent_per_state": right_state,
@@ -70,8 +72,9 @@ def run() -> dict:
         "end_of_speech_to_intent_ms_median": round(statistics.median(to_intent) * 1000, 1),
         "end_of_speech_to_intent_ms_max": round(max(to_intent) * 1000, 1),
         "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "machine": machine(), "load_average": os.getloadavg()[0],
     }
-    print(json.dumps(result, indent=2))
+    emit(result)
     return result
 
 
