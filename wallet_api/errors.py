@@ -65,6 +65,7 @@ PinRequired = problem_type("PinRequired", 403, "pin_required", "Payment PIN requ
 PinNotSet = problem_type("PinNotSet", 403, "pin_not_set", "Payment PIN not set")
 PinIncorrect = problem_type("PinIncorrect", 403, "pin_incorrect", "Wrong payment PIN")
 PinLocked = problem_type("PinLocked", 423, "pin_locked", "Payments locked")
+SignInRateLimited = problem_type("SignInRateLimited", 429, "sign_in_rate_limited", "Too many failed sign-ins")
 InvalidQr = problem_type("InvalidQr", 422, "invalid_qr", "Unreadable payment QR")
 MerchantNotFound = problem_type("MerchantNotFound", 404, "merchant_not_found", "Unknown merchant")
 PayeeNotFound = problem_type("PayeeNotFound", 404, "payee_not_found", "Unknown payee")

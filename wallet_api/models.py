@@ -1,6 +1,6 @@
 """Imports every model so that Base.metadata is complete (Alembic and tests rely on it)."""
 
-from wallet_api.auth.models import AuthSession, Preferences, RefreshToken, User, UserRole  # noqa: F401
+from wallet_api.auth.models import AuthSession, Preferences, RefreshToken, SignInBucket, User, UserRole  # noqa: F401
 from wallet_api.campus.models import Campus, CampusCard, CampusCharge, CampusCodeUse, CampusDevice  # noqa: F401
 from wallet_api.coupons.models import Coupon, CouponCampaign  # noqa: F401  (+ invariant, seeder, refund split)
 from wallet_api.family.models import DelegatedAction, FamilyLink, FamilyToken  # noqa: F401

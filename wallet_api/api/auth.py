@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from wallet_api import schemas
 from wallet_api.api.deps import CurrentActor, CurrentPrincipal, CurrentUser, DbDep, HasherDep, SettingsDep
-from wallet_api.auth import service
+from wallet_api.auth import ratelimit, service
 from wallet_api.auth.models import Preferences, User
 from wallet_api.db import transaction
-from wallet_api.errors import ValidationFailed
+from wallet_api.errors import BadCredentials, ValidationFailed
 from wallet_api.family import acting
 
 router = APIRouter(tags=["auth"])
@@ -27,9 +27,17 @@ def register(data: schemas.RegisterIn, db: DbDep, hasher: HasherDep) -> schemas.
 
 
 @router.post("/v1/auth/login", response_model=schemas.TokensOut)
-def login(data: schemas.LoginIn, db: DbDep, settings: SettingsDep, hasher: HasherDep) -> schemas.TokensOut:
-    with transaction(db) as s:
-        return _tokens(service.login(s, settings, hasher, data.username, data.password))
+def login(data: schemas.LoginIn, request: Request, db: DbDep, settings: SettingsDep,
+          hasher: HasherDep) -> schemas.TokensOut:
+    # Failed sign-ins are limited per username and per client address (auth/ratelimit.py).
+    client = request.client.host if request.client else "unknown"
+    ratelimit.refuse_if_limited(db, data.username, client)
+    try:
+        with transaction(db) as s:
+            return _tokens(service.login(s, settings, hasher, data.username, data.password))
+    except BadCredentials:
+        ratelimit.count_failure(db, data.username, client)
+        raise
 
 
 @router.post("/v1/auth/refresh", response_model=schemas.TokensOut)

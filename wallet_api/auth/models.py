@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wallet_api.db import Base
@@ -87,3 +87,15 @@ class Preferences(Base):
     high_contrast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     voice_enabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     speech_rate_percent: Mapped[int] = mapped_column(Integer, default=100, server_default=text("100"))
+
+
+class SignInBucket(Base):
+    """A token bucket of failed sign-ins, per username and per client address (auth/ratelimit.py).
+
+    In the database so the limit holds across restarts and every worker process."""
+
+    __tablename__ = "sign_in_buckets"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    milli_tokens: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
