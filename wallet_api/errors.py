@@ -76,4 +76,5 @@ BankDeclined = problem_type("BankDeclined", 402, "bank_declined", "The bank decl
 BankTimeout = problem_type("BankTimeout", 504, "bank_timeout", "The bank did not answer")
 InvalidNationalId = problem_type("InvalidNationalId", 422, "invalid_national_id", "Invalid national ID")
 ValidationFailed = problem_type("ValidationFailed", 422, "validation_error", "Invalid request")
+PayloadTooLarge = problem_type("PayloadTooLarge", 413, "payload_too_large", "Request body too large")
 ServiceUnavailable = problem_type("ServiceUnavailable", 503, "service_unavailable", "Service unavailable")

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import wallet_api.models  # noqa: F401  (registers every table)
@@ -25,7 +25,7 @@ from wallet_api.api.docs import install_offline_docs
 from wallet_api.auth.secrets import Hasher
 from wallet_api.config import Settings, get_settings
 from wallet_api.db import make_engine, make_session_factory, transaction
-from wallet_api.errors import InvalidAmount, Problem, ServiceUnavailable, ValidationFailed
+from wallet_api.errors import InvalidAmount, PayloadTooLarge, Problem, ServiceUnavailable, ValidationFailed
 from wallet_api.funding.bank import BankGateway, SandboxBank
 from wallet_api.guardian import service as guardian_service
 from wallet_api.ledger.checkpoints import cut_checkpoint
@@ -33,7 +33,19 @@ from wallet_api.ledger.signing import load_or_create_signer
 from wallet_api.types import utcnow
 
 log = logging.getLogger("anxin")
+# The largest request body the API reads (the biggest real one, a prepaid plan or a campaign, is a few KiB).
+MAX_BODY_BYTES = 64 * 1024
 PROBLEM_JSON = "application/problem+json"
+# Every refusal, on every route, is a problem document: documented once as the default response so the
+# OpenAPI description matches what the server answers (schemathesis checks it: tests/wallet_api/test_schemathesis.py).
+PROBLEM_RESPONSE = {"description": "A refusal: an RFC 9457 problem with a stable `code` (docs/errors.md).",
+                    "content": {PROBLEM_JSON: {"schema": {
+                        "type": "object", "required": ["type", "title", "status", "detail", "code", "message_key"],
+                        "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                                       "status": {"type": "integer"}, "detail": {"type": "string"},
+                                       "code": {"type": "string"}, "message_key": {"type": "string"},
+                                       "instance": {"type": "string"}},
+                        "additionalProperties": True}}}}
 
 
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
@@ -65,10 +77,23 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, Problem):  # FastAPI wraps what reading the body raised (BodyLimit's 413)
+            return problem_response(exc.__cause__, request)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         # Keep the exception's headers: a 405 must carry Allow (RFC 9110 §15.5.6).
         return problem_response(Problem(str(exc.detail), status=exc.status_code, code=code, headers=exc.headers),
                                 request)
+
+    async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+        # A number beyond 64 bits (an id like 2**70 in a path or body) cannot name any row: SQLite's driver
+        # refuses to bind it (OverflowError), PostgreSQL says "bigint out of range" (DataError). The
+        # transaction rolled back, so nothing was written; it is the request's mistake, not the server's.
+        log.info("refused a value the database cannot hold on %s: %s", request.url.path, exc)
+        return problem_response(ValidationFailed("A number in this request is too large to be an id or an "
+                                                 "amount. Check it and send again."), request)
+
+    app.add_exception_handler(OverflowError, _unstorable)
+    app.add_exception_handler(DataError, _unstorable)
 
     @app.exception_handler(OperationalError)
     async def _db_down(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -82,6 +107,32 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s", request.url.path)
         return problem_response(Problem("Something went wrong on our side. Nothing was charged twice; "
                                         "try again.", status=500, code="internal_error"), request)
+
+
+class BodyLimit:
+    """Refuse a request body over `limit` bytes with a 413 problem, whether it says its length or not.
+
+    The refusal is raised while the route reads the body, so the problem handlers answer it."""
+
+    def __init__(self, app, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length", b"0")
+        seen = 0
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit or (declared.isdigit() and int(declared) > self.limit):
+                raise PayloadTooLarge(f"The request body is larger than {self.limit // 1024} KiB; no request "
+                                      "to this API needs that much.")
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 async def _every(every_seconds: float, job: Callable[[], object], name: str) -> None:
@@ -121,7 +172,8 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
         app.state.engine.dispose()
 
     app = FastAPI(title="Anxin Wallet API", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Amounts are integers in fen. Errors are RFC 9457 problem details.")
+                  description="Amounts are integers in fen. Errors are RFC 9457 problem details.",
+                  responses={"default": PROBLEM_RESPONSE})
     engine = make_engine(settings.sqlalchemy_url)
     app.state.settings = settings
     app.state.engine = engine
@@ -130,6 +182,7 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
     app.state.bank = bank or SandboxBank(app.state.db)
     app.state.signer = load_or_create_signer(settings.signing_key_file)
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     install_offline_docs(app)
     for module in (auth, wallet, payments, merchants, notifications, journal, campus, coupons, prepaid, family,
                    family_cards, guardian):

@@ -7,11 +7,12 @@ Amounts are integers in fen (1 CNY = 100 fen) everywhere; clients format them at
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationInfo, field_validator
 
 # Strict: 12.5, "1250", true and 1e3 are refused, not coerced. The upper bound is the
 # server's sanity ceiling (1,000,000 CNY); a smaller configured limit may apply on top.
@@ -26,8 +27,28 @@ Memo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Funding = Annotated[str, StringConstraints(pattern=r"^(wallet|family_card:[1-9][0-9]{0,17})$")]
 
 
+# Characters a person cannot see but a screen obeys: controls (NUL, escapes), format characters
+# (right-to-left overrides that turn "gnp.exe" around, zero-width spaces that make two names look
+# alike) and lone surrogates. A name, memo or reason with one is refused, not silently cleaned.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+# Secrets are never shown, so nothing can be spoofed with them: any character a keyboard gives is theirs.
+_SECRET_FIELDS = frozenset({"password", "new_password", "pin"})
+
+
 class Wire(BaseModel):
+    """Every request body: unknown fields refused, and no hidden characters in any text."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_hidden_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, str) and info.field_name not in _SECRET_FIELDS:
+            hidden = next((ch for ch in value if unicodedata.category(ch) in _HIDDEN_CATEGORIES), None)
+            if hidden is not None:
+                raise ValueError(f"contains an invisible or control character (U+{ord(hidden):04X}); "
+                                 "type the text again without it")
+        return value
 
 
 class Problem(BaseModel):
