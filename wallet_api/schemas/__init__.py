@@ -7,7 +7,6 @@ Amounts are integers in fen (1 CNY = 100 fen) everywhere; clients format them at
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -27,10 +26,16 @@ Memo = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 Funding = Annotated[str, StringConstraints(pattern=r"^(wallet|family_card:[1-9][0-9]{0,17})$")]
 
 
-# Characters a person cannot see but a screen obeys: controls (NUL, escapes), format characters
-# (right-to-left overrides that turn "gnp.exe" around, zero-width spaces that make two names look
-# alike) and lone surrogates. A name, memo or reason with one is refused, not silently cleaned.
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+# Characters a person cannot see but a screen obeys: controls (NUL, escapes), the format characters
+# (right-to-left overrides that turn "gnp.exe" around, zero-width spaces that make two names look alike,
+# the byte-order mark, invisible tags) and lone surrogates: Unicode's Cc, Cf and Cs, listed here because
+# this module imports nothing but pydantic. A name, memo or reason with one is refused, not cleaned.
+_HIDDEN = frozenset(c for first, last in (
+    (0x00, 0x1F), (0x7F, 0x9F), (0xAD, 0xAD), (0x600, 0x605), (0x61C, 0x61C), (0x6DD, 0x6DD), (0x70F, 0x70F),
+    (0x890, 0x891), (0x8E2, 0x8E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064),
+    (0x2066, 0x206F), (0xD800, 0xDFFF), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD),
+    (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001), (0xE0020, 0xE007F))
+    for c in range(first, last + 1))
 # Secrets are never shown, so nothing can be spoofed with them: any character a keyboard gives is theirs.
 _SECRET_FIELDS = frozenset({"password", "new_password", "pin"})
 
@@ -44,7 +49,7 @@ class Wire(BaseModel):
     @classmethod
     def _no_hidden_characters(cls, value: Any, info: ValidationInfo) -> Any:
         if isinstance(value, str) and info.field_name not in _SECRET_FIELDS:
-            hidden = next((ch for ch in value if unicodedata.category(ch) in _HIDDEN_CATEGORIES), None)
+            hidden = next((ch for ch in value if ord(ch) in _HIDDEN), None)
             if hidden is not None:
                 raise ValueError(f"contains an invisible or control character (U+{ord(hidden):04X}); "
                                  "type the text again without it")
