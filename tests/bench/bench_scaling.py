@@ -35,7 +35,7 @@ from wallet_api.payments.service import history, wallet_balance
 from wallet_api.types import utcnow
 
 SCALE = float(os.environ.get("ANXIN_BENCH_SCALE", "1"))
-SIZES = [10**3, 10**4, 10**5, 10**6] if SCALE >= 1 else [10**2, 10**3]
+SIZES = [10**3, 10**4, 10**5, 10**6] if SCALE >= 1 else [10**3, 10**4, 10**5] if SCALE >= 0.1 else [10**2, 10**3]
 OPERATIONS = max(30, int(300 * SCALE))
 JOURNAL = [max(200, int(10_000 * SCALE)), max(1_000, int(50_000 * SCALE))]
 FIRST_USER = 10**9  # bench accounts are coded wallet:<FIRST_USER + i>, like a user's wallet, with no user row
