@@ -26,7 +26,7 @@ def _finite(*values) -> bool:
 def results(tmp_path_factory) -> dict[str, dict]:
     out = tmp_path_factory.mktemp("bench")
     env = os.environ | {"ANXIN_BENCH_SCALE": "0.02", "ANXIN_BENCH_RESULTS": str(out)}
-    run = subprocess.run([sys.executable, "-m", "pytest", "tests/bench", "-q", "-p", "no:cacheprovider",
+    run = subprocess.run([sys.executable, "-m", "pytest", "tests/bench", "-q", "-p", "no:cacheprovider", "-n", "2",
                           "-o", "python_files=bench_*.py"], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=900)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]

@@ -69,7 +69,8 @@ def test_sharded_pool_against_one_row():
         db = make_session_factory(engine)
         settings = Settings(database_url=url, secret_key="bench-secret", data_dir=f"/tmp/{schema}")
         units = CLAIMS * 12  # never runs out over all repeats
-        sharded = gather(db, settings, accounts=400, twins=0, batch=units, cap=100).campaign_id
+        sharded = gather(db, settings, accounts=max(40, min(400, int(400 * SCALE))), twins=0, batch=units,
+                         cap=100).campaign_id
         with transaction(db) as s:
             issuer_id = s.scalar(sa.select(User.id).where(User.username == "city"))
             single = campaigns.create_campaign(s, s.get(User, issuer_id), wire.CampaignIn(

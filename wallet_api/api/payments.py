@@ -105,7 +105,10 @@ def pay_merchant(data: schemas.MerchantPaymentIn, actor: CurrentActor, db: DbDep
             merchant = merchants.get_merchant(s, data.merchant_id)
         scope = acting.payment_scope(merchant.category)
         acting.authorize(s, actor, scope, data.amount_fen)  # a relative: scope and limits, under the link's lock
-        payment = _pay_shop(s, settings, actor, s.get(User, user.id), merchant, data, clock())
+        # The payer as the sign-in check loaded it moments ago (no second read), held in a local so the
+        # session's identity map keeps it for the receipt (it holds objects only weakly).
+        payer = s.merge(user, load=False)
+        payment = _pay_shop(s, settings, actor, payer, merchant, data, clock())
         if isinstance(payment, _Waiting):
             return payment
         acting.record(s, actor, action="pay_merchant", scope=scope, amount=data.amount_fen,
