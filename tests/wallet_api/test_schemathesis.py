@@ -1,7 +1,8 @@
 """Hostile input from the API's own description: schemathesis generates requests for every
-operation of the served OpenAPI and sends each as every role (consumer, merchant, regulator,
-campus_admin, coupon_issuer). No answer may be a 5xx, and every answer must match the schema
-(status documented, body and content type as described).
+operation of the served OpenAPI (well-formed and malformed) and sends each as every role (consumer,
+merchant, regulator, campus_admin, coupon_issuer). No answer may be a 5xx, and every answer must
+match the schema (status documented, body, headers and content type as described); malformed input
+must be refused.
 
 Bounded for `make test`: a few examples per operation; more with ANXIN_SCHEMATHESIS_EXAMPLES=200.
 """
@@ -13,6 +14,7 @@ import os
 import pytest
 import schemathesis
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
 
 from tests.helpers import Api
@@ -40,7 +42,9 @@ def _check(operation, as_role: dict[str, dict[str, str]]) -> None:
               suppress_health_check=list(HealthCheck))
     def each(case) -> None:
         for headers in as_role.values():
-            case.call_and_validate(headers=headers)
+            # A well-formed request may still be refused by a business rule (an unknown setup code is
+            # 410, an empty wallet 409): that is an answer, not a broken schema, so that one check is off.
+            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
 
     each()
 
