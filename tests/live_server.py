@@ -54,9 +54,10 @@ class AnxinServe:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        log = open(Path(self.env["ANXIN_DATA_DIR"]) / "serve.log", "ab")  # what the server said, for a failure
         self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     cwd=Path(__file__).resolve().parents[1])
+                                     env=self.env, stdout=log, stderr=log, cwd=Path(__file__).resolve().parents[1])
+        log.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -64,7 +65,7 @@ class AnxinServe:
                     return
             except httpx.HTTPError:
                 time.sleep(0.05)
-        raise RuntimeError("server did not come up")
+        raise RuntimeError(f"server did not come up: {(Path(self.env['ANXIN_DATA_DIR']) / 'serve.log').read_text()[-2000:]}")
 
     def kill(self) -> None:
         self.proc.send_signal(signal.SIGKILL)
