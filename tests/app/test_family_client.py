@@ -120,7 +120,8 @@ def test_over_the_limit_the_relative_is_told_the_limit(family):
     with pytest.raises(ActingRefused) as refused:
         son.client.pay_merchant(MerchantPaymentIn(merchant_id=shop.id, amount_fen=1_500))
     t = Translator("en")
-    assert explain(refused.value, t).next_step(t) == "Nothing was paid. The limit is CN¥10.00."
+    assert explain(refused.value, t).next_step(t) == (
+        "Nothing was paid. The limit is CN¥10.00. Pay less, or ask them to raise the limit in Family.")
 
 
 def test_revocation_reaches_the_relative_at_once(family):
