@@ -54,6 +54,7 @@ class AnxinServe:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
+        Path(self.env["ANXIN_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
         log = open(Path(self.env["ANXIN_DATA_DIR"]) / "serve.log", "ab")  # what the server said, for a failure
         self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=log, stderr=log, cwd=Path(__file__).resolve().parents[1])
