@@ -166,8 +166,9 @@ def test_random_family_card_operations_keep_every_invariant(database_url, settin
         hasher = Hasher(test_settings)
 
     run_state_machine_as_test(Machine, settings=hypothesis_settings(
-        max_examples=16, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]))
+        max_examples=16, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+        derandomize=True, database=None))
     # The model predicts refusals, so a machine that refused everything would pass: make sure it paid,
-    # refunded and hit the cap.
+    # refunded and hit the cap. Derandomized, so that this check cannot fail by the luck of one run.
     assert OUTCOMES["pay", "done"] > 0 and OUTCOMES["refund", "done"] > 0, OUTCOMES
     assert OUTCOMES["pay", "family_card_cap_reached"] > 0, OUTCOMES
