@@ -231,7 +231,13 @@ class PayScreen(Screen):
                     busy_key="busy.paying")
 
     def _refused(self, error: Exception) -> bool:
-        return self.pin.after_refusal(error)
+        if self.ui.session.needs_pin(error):
+            self.step = "pin"
+            self.pin.clear()
+            return True
+        if self.step == "pin":
+            self.pin.clear()    # a wrong PIN: start again; the sentence says how many tries are left
+        return False
 
     def _paid(self, receipt) -> None:
         self.step = "receipt"
