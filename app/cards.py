@@ -1,5 +1,5 @@
-"""My prepaid cards (docs/prepaid.md): what they hold and their history, buying one, getting the
-money back (cooling-off or the remaining balance), complaining about the shop.
+"""My prepaid cards (docs/prepaid.md): what they hold and their history, buying one, topping one up,
+getting the money back (cooling-off or the remaining balance), complaining about the shop.
 
 The money a person prepays waits in escrow and reaches the shop only as it is used; the screens
 say so, and say before a refund exactly what will come back.
@@ -7,13 +7,15 @@ say so, and say before a refund exactly what will come back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.anxin_client import AnxinClient
+from app.errors import ServerUnavailable
 from app.state import AppState
-from wallet_api.schemas.prepaid import (BuyCardIn, CardDetail, CardOut, CardRefundIn, CardRefundOut, ComplaintCategory,
-                                        ComplaintIn, ComplaintOut, ProductOut)
+from wallet_api.schemas.prepaid import (BuyCardIn, CardDetail, CardOut, CardRefundIn, CardRefundOut, CardTopUpIn,
+                                        ComplaintCategory, ComplaintIn, ComplaintOut, ProductOut)
 
 COMPLAINT_CATEGORIES: tuple[ComplaintCategory, ...] = ("service_refused", "refund_refused", "closed_without_notice",
                                                        "overcharged", "quality", "other")
@@ -39,6 +41,28 @@ def refund_preview(card: CardOut, now: datetime | None = None) -> RefundPreview:
     return RefundPreview("balance", you_get, card.balance_fen - you_get)
 
 
+@dataclass
+class TopUpDraft:
+    """Money about to be added to a card, read back before it is sent. One draft, one idempotency key:
+    sending it again after a lost answer (with or without the PIN) can never add the money twice."""
+
+    card: CardOut
+    amount_fen: int
+    wallet_before_fen: int | None          # the wallet it comes from, as last seen (None: not known)
+    idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sent: bool = False
+    outcome_unknown: bool = False          # sent, and no answer came back: only "try again" (same key) is safe
+    result: CardOut | None = None
+
+    @property
+    def card_after_fen(self) -> int:
+        return self.card.balance_fen + self.amount_fen
+
+    @property
+    def wallet_after_fen(self) -> int | None:
+        return None if self.wallet_before_fen is None else self.wallet_before_fen - self.amount_fen
+
+
 class Cards:
     def __init__(self, client: AnxinClient, state: AppState) -> None:
         self.client = client
@@ -59,6 +83,28 @@ class Cards:
         """Raises PinRequired above the PIN-free amount: ask for it and call again with the same key."""
         card = self.client.buy_card(BuyCardIn(product_id=product.id, pin=pin), idempotency_key=idempotency_key)
         self.state.balance_fen = self.client.wallet().balance_fen
+        return card
+
+    def draft_top_up(self, card: CardOut, amount_fen: int) -> TopUpDraft:
+        """What adding `amount_fen` to `card` would do, with the wallet's balance as it is now."""
+        return TopUpDraft(card, amount_fen, self.client.wallet().balance_fen)
+
+    def top_up(self, draft: TopUpDraft, pin: str | None = None) -> CardOut:
+        """Send the draft from the wallet. Raises PinRequired above the PIN-free amount: ask for it and call
+        again with the same draft (same key). A lost answer marks the draft `outcome_unknown`."""
+        draft.sent = True
+        try:
+            card = self.client.top_up_card(draft.card.id, CardTopUpIn(amount_fen=draft.amount_fen, pin=pin),
+                                           idempotency_key=draft.idempotency_key)
+        except ServerUnavailable:
+            draft.outcome_unknown = True
+            raise
+        draft.outcome_unknown = False
+        draft.result = card
+        try:
+            self.state.balance_fen = self.client.wallet().balance_fen
+        except Exception:   # noqa: BLE001 — the money moved; a stale balance on screen is not an error
+            pass
         return card
 
     def refund(self, card: CardOut, idempotency_key: str) -> CardRefundOut:

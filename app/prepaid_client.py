@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api_client import WalletClient, _key
 from wallet_api.schemas.prepaid import (
-    AlertOut, BuyCardIn, CardDetail, CardOut, CardRefundIn, CardRefundOut, ChargeIn, ChargeOut, ComplaintIn,
+    AlertOut, BuyCardIn, CardDetail, CardOut, CardRefundIn, CardRefundOut, CardTopUpIn, ChargeIn, ChargeOut, ComplaintIn,
     ComplaintOut, DefaultOut, PrepaidMerchantOut, ProductOut, ProductQrOut,
 )
 
@@ -24,6 +24,11 @@ class PrepaidClient(WalletClient):
 
     def card(self, card_id: int) -> CardDetail:
         return self._get(CardDetail, f"/v1/prepaid/cards/{card_id}")
+
+    def top_up_card(self, card_id: int, body: CardTopUpIn, *, idempotency_key: str | None = None) -> CardOut:
+        """Add value to my card (from the wallet, or a linked bank card); it waits in the shop's escrow."""
+        return self._post(CardOut, f"/v1/prepaid/cards/{card_id}/top-ups", body,
+                          idempotency_key=_key(idempotency_key))
 
     def refund_card(self, card_id: int, body: CardRefundIn, *, idempotency_key: str | None = None) -> CardRefundOut:
         return self._post(CardRefundOut, f"/v1/prepaid/cards/{card_id}/refund", body,

@@ -4,8 +4,10 @@ complaint."""
 
 from __future__ import annotations
 
+from tests.e2e.world import PASSWORD
 from tests.ui.test_screens import balance_of, signed_in_home
-from tests.ui.ui_support import has, label_or_text, screen_text, tap, type_into
+from tests.ui.ui_support import find, has, label_or_text, screen_text, tap, type_into
+from ui.views.cards import CardScreen
 from tests.ui.test_payment_code import enter_pin
 
 
@@ -78,3 +80,91 @@ def test_a_card_holder_complains_once(world, domains, make_shell):
     type_into(page, "complaint-text", "Again.")
     tap(page, "complaint-send")
     assert label_or_text(page, "error-message").startswith("You already have an open complaint about this shop.")
+
+
+def _card_balance(client, username: str, card_id: int) -> int:
+    token = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD}).json()["access_token"]
+    return client.get(f"/v1/prepaid/cards/{card_id}", headers={"Authorization": f"Bearer {token}"}).json()[
+        "balance_fen"]
+
+
+def _open_top_up(make_shell, domains, *, care: bool = False):
+    shell, page = signed_in_home(make_shell, "meili", care=care)
+    if care:                     # the care home keeps to six rows; the card's screen is the same one
+        shell.open(CardScreen(shell, domains.meili_card_id))
+    else:
+        tap(page, "home-cards")
+        tap(page, f"cards-card-{domains.meili_card_id}")
+    tap(page, "card-top-up")
+    return shell, page
+
+
+def test_topping_up_reads_back_whom_how_much_from_where_and_escrow_then_pin_and_receipt(world, domains,
+                                                                                      make_shell, client):
+    wallet_before = balance_of(client, "meili")
+    shell, page = _open_top_up(make_shell, domains, care=True)
+    assert label_or_text(page, "top-up-card") == "Adding to 10 classes at Iron Gym. It holds CN¥450.00 now."
+    tap(page, "top-up-continue")
+    assert label_or_text(page, "error-message") == "Please type an amount first."
+    assert find(page, "top-up-key-1").content.height >= 60          # care mode: big keys
+    for key in ("1", "0", "0"):
+        tap(page, f"top-up-key-{key}")
+    assert label_or_text(page, "top-up-amount") == "Amount: CN¥100.00"
+    tap(page, "top-up-continue")
+    readback = label_or_text(page, "top-up-readback")
+    assert readback == ("You are about to add CN¥100.00 to 10 classes at Iron Gym; the card will then hold "
+                        f"CN¥550.00. It comes from your Anxin balance: {shell.t.money(wallet_before)} now, "
+                        f"{shell.t.money(wallet_before - 10_000)} afterwards. The money is held in escrow and reaches "
+                        "Iron Gym only as you use the card; if the shop closes, what is left comes back to you.")
+    assert shell.announcement == readback            # spoken in care mode, as Pay's summary is
+    assert label_or_text(page, "top-up-summary-escrow") == \
+        "Held in escrow; Iron Gym is paid only as you use the card."
+    assert _card_balance(client, "meili", domains.meili_card_id) == 45_000    # nothing moves before "Add"
+    assert find(page, "top-up-confirm").content.controls[0].height >= 60
+    tap(page, "top-up-confirm")
+    assert has(page, "pin-dots")                      # above the PIN-free amount
+    key = shell.screen.draft.idempotency_key
+    enter_pin(page)
+    tap(page, "pin-submit")
+    assert shell.screen.draft.idempotency_key == key  # the PIN went with the same draft
+    done = label_or_text(page, "top-up-receipt")
+    assert done == ("Done: CN¥100.00 added to 10 classes at Iron Gym. It now holds CN¥550.00, held in escrow until "
+                    "you use it at Iron Gym.")
+    assert shell.announcement == done
+    assert label_or_text(page, "top-up-receipt-wallet") == \
+        f"Your balance now: {shell.t.money(wallet_before - 10_000)}"
+    assert balance_of(client, "meili") == wallet_before - 10_000
+    assert _card_balance(client, "meili", domains.meili_card_id) == 55_000
+    tap(page, "top-up-back-to-card")
+    assert label_or_text(page, "card-balance") == "The card holds CN¥550.00"
+    assert "Added +CN¥100.00, then CN¥550.00" in screen_text(page)
+
+
+def test_a_top_up_above_the_card_limit_says_how_much_can_be_added(world, domains, make_shell, client):
+    wallet_before = balance_of(client, "meili")
+    shell, page = _open_top_up(make_shell, domains)
+    for key in ("6", "0", "0"):
+        tap(page, f"top-up-key-{key}")
+    tap(page, "top-up-continue")
+    tap(page, "top-up-confirm")
+    enter_pin(page)
+    tap(page, "pin-submit")
+    assert label_or_text(page, "error-message") == (
+        "This card may hold at most CN¥1,000.00. It holds CN¥450.00 now, so you can add at most CN¥550.00. Nothing "
+        "was added: change the amount.")
+    assert has(page, "top-up-change")
+    tap(page, "top-up-change")
+    assert has(page, "top-up-amount")
+    assert balance_of(client, "meili") == wallet_before
+    assert _card_balance(client, "meili", domains.meili_card_id) == 45_000
+
+
+def test_a_closed_card_offers_no_top_up(world, domains, make_shell, client):
+    shell, page = signed_in_home(make_shell, "meili")
+    tap(page, "home-cards")
+    tap(page, f"cards-card-{domains.meili_card_id}")
+    assert has(page, "card-top-up")
+    tap(page, "card-refund")
+    assert not has(page, "card-top-up")              # one question at a time while a refund is being asked
+    tap(page, "card-refund-confirm")
+    assert not has(page, "card-top-up")

@@ -62,6 +62,19 @@ class AmountEntry:
         return self.screen.kit.keypad(self.key, self.key_prefix, with_dot=True,
                                       labels={".": t("keypad.dot"), "back": t("keypad.delete")})
 
+    def step(self, header: ft.Control, on_continue, identifier: str) -> list[ft.Control]:
+        """The whole "how much" step: what it is for, the amount, the keypad, Continue (`identifier`)."""
+        kit, t = self.screen.kit, self.screen.t
+        return [header, self.display(), self.keypad(),
+                kit.button(t("pay.continue"), on_continue, identifier, icon=ft.Icons.ARROW_FORWARD)]
+
+    def required(self) -> int | None:
+        """The amount typed, or None after saying on screen that one is needed."""
+        if not self.fen:
+            self.screen.ui.error = self.screen.t("pay.amount_missing")
+            self.screen.ui.render()
+        return self.fen or None
+
     def key(self, key: str) -> None:
         self.keys = press(self.keys, key)
         if self._view is not None:

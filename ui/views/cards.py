@@ -1,6 +1,6 @@
-"""My prepaid cards: the list, one card (balance, validity, history, refund, complaint), buying one.
+"""My prepaid cards: the list, one card (balance, validity, history, top-up, refund, complaint), buying one.
 
-Buying and refunding are money actions: each is read back in one sentence first (what, how much,
+Buying, topping up (ui/views/card_top_up.py) and refunding are money actions: each is read back in one sentence first (what, how much,
 where the money goes) and confirmed; buying asks for the PIN on the big keypad when the server does.
 """
 
@@ -92,6 +92,8 @@ class CardScreen(Screen):
         if self.refunded is not None:
             controls.append(kit.notice(self._refunded_words(), "card-refunded", icon=ft.Icons.CHECK_CIRCLE_OUTLINE))
         elif card.status == "active":
+            if not card.expired and not self.confirming_refund:
+                controls.append(kit.button(t("cards.top_up"), self.top_up, "card-top-up", icon=ft.Icons.ADD_CARD))
             controls += self._refund_controls()
         controls.append(kit.button(t("cards.complain", merchant=card.merchant_name),
                                    lambda e: self.ui.open(ComplaintScreen(self.ui, card)), "card-complain",
@@ -124,6 +126,10 @@ class CardScreen(Screen):
                 kit.button(t("cards.refund_confirm", amount=t.money(preview.you_get_fen)), self.refund,
                            "card-refund-confirm", icon=ft.Icons.CHECK, disabled=self.ui.busy),
                 kit.button(t("cards.keep"), self.keep, "card-refund-cancel", primary=False)]
+
+    def top_up(self, _event=None) -> None:
+        from ui.views.card_top_up import TopUpScreen     # it imports this module's neighbours: resolve at run time
+        self.ui.open(TopUpScreen(self.ui, self.card))
 
     def ask_refund(self, _event=None) -> None:
         self.confirming_refund = True
@@ -218,10 +224,8 @@ class BuyCardScreen(Screen):
             self._buy(None)
 
     def _pin(self) -> list[ft.Control]:
-        kit, t = self.kit, self.t
-        return [kit.body(t("pay.pin_why", amount=t.money(self.product.face_value_fen))), *self.pin.controls(),
-                kit.button(t("cards.buy_confirm", price=t.money(self.product.face_value_fen)), self.submit_pin,
-                           "pin-submit", icon=ft.Icons.LOCK_OPEN, disabled=self.ui.busy)]
+        price = self.product.face_value_fen
+        return self.pin.step(price, self.t("cards.buy_confirm", price=self.t.money(price)), self.submit_pin)
 
     def submit_pin(self, _event=None) -> None:
         if self.pin.ready():

@@ -91,19 +91,13 @@ class PayScreen(Screen):
     # ---- 2. how much --------------------------------------------------------------------------
 
     def _amount(self) -> list[ft.Control]:
-        kit, t = self.kit, self.t
-        return [
-            kit.body(t("pay.paying_to", payee=self.merchant.display_name(t.locale)), identifier="pay-payee"),
-            self.amount.display(),
-            self.amount.keypad(),
-            kit.button(t("pay.continue"), self.to_summary, "pay-continue", icon=ft.Icons.ARROW_FORWARD),
-        ]
+        t = self.t
+        return self.amount.step(self.kit.body(t("pay.paying_to", payee=self.merchant.display_name(t.locale)),
+                                              identifier="pay-payee"), self.to_summary, "pay-continue")
 
     def to_summary(self, _event=None) -> None:
-        amount = self.amount.fen
+        amount = self.amount.required()
         if not amount:
-            self.ui.error = self.t("pay.amount_missing")
-            self.ui.render()
             return
         merchant, session, acting = self.merchant, self.ui.session, self.ui.state.acting_for is not None
 

@@ -37,6 +37,12 @@ class PinEntry:
         self._dots = kit.amount(self._dot_text(), identifier="pin-dots", label=t("pay.pin_count", count=len(self.pin)))
         return [self._dots, kit.keypad(self.key, "pin", with_dot=False, labels={"back": t("keypad.delete")})]
 
+    def step(self, amount_fen: int, submit_words: str, on_submit) -> list[ft.Control]:
+        """The whole PIN step of a money action: why the PIN is asked, the dots, the keypad, the submit button."""
+        kit, t, ui = self.screen.kit, self.screen.t, self.screen.ui
+        return [kit.body(t("pay.pin_why", amount=t.money(amount_fen))), *self.controls(),
+                kit.button(submit_words, on_submit, "pin-submit", icon=ft.Icons.LOCK_OPEN, disabled=ui.busy)]
+
     def _dot_text(self) -> str:
         return " ".join("●" if i < len(self.pin) else "○" for i in range(PIN_LENGTH))
 
