@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from keyring.backend import KeyringBackend
 
 from app.anxin_client import AnxinClient
+from app.campus_card import CampusCardSettings
 from app.cards import Cards
 from app.coupons import Coupons
 from app.device import DeviceMemory
@@ -59,6 +60,7 @@ class WalletSession:
         self.journal_keys = journal_keys
         # The domains' actions, each over the same client and state.
         self.codes = PaymentCodes(client, state, keychain)
+        self.campus = CampusCardSettings(client, self.codes)
         self.till = Till(client, state)
         self.cards = Cards(client, state)
         self.coupons = Coupons(client, state)

@@ -1,6 +1,6 @@
 """My payment code: the code this device makes offline, as a QR and digits, with a countdown to the
 next one; "Hide" for privacy; setting the device up (PIN, or the card centre's activation code);
-and a till's request that needs the person's PIN (confirm or decline), read back in words.
+the way to the card's settings (ui/views/campus_card.py); and a till's request that needs the person's PIN (confirm or decline), read back in words.
 
 The code needs no network: it is recomputed from the device key and the clock every second. Only
 looking for the till's requests goes to the server, quietly, every few seconds.
@@ -18,6 +18,7 @@ import flet as ft
 from app.campus_code import PaymentCode
 from app.payment_code import CodeCharges, CodeSetup
 from ui.shell import Screen
+from ui.views.campus_card import CampusCardScreen
 from ui.views.pin_entry import PinEntry
 
 POLL_EVERY_TICKS = 3        # look for the till's requests every 3 s while the code shows
@@ -162,8 +163,16 @@ class PaymentCodeScreen(Screen):
             kit.muted(t("code.today", spent=t.money(card.spent_today_fen), limit=t.money(card.daily_limit_fen)),
                       identifier="code-today"),
             kit.muted(t("code.offline")),
+            self._settings_button(),
         ]
         return controls
+
+    def _settings_button(self) -> ft.Control:
+        return self.kit.button(self.t("code.card_open"), self.open_card_settings, "code-card-settings",
+                               icon=ft.Icons.SETTINGS, primary=False)
+
+    def open_card_settings(self, _event=None) -> None:
+        self.ui.open(CampusCardScreen(self.ui))
 
     def _countdown_words(self) -> str:
         return self.t("code.countdown", seconds=self.code.seconds_left if self.code else 0)
@@ -227,6 +236,7 @@ class PaymentCodeScreen(Screen):
             *self.pin.controls(),
             kit.button(t("code.register"), self.register, "code-register", icon=ft.Icons.PHONELINK_LOCK,
                        disabled=self.ui.busy),
+            self._settings_button(),
         ]
 
     def register(self, _event=None) -> None:

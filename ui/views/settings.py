@@ -1,4 +1,4 @@
-"""Settings: care mode, text size, contrast, marketing, voice, speech rate, language, PIN;
+"""Settings: care mode, text size, contrast, marketing, voice, speech rate, language, PIN, my campus card;
 sign out; forget this device. Each change is saved on the server, so every device agrees."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import flet as ft
 from app.i18n import LANGUAGE_NAMES, SUPPORTED
 from app.state import FONT_SCALE_STEPS
 from ui.shell import Screen
+from ui.views.campus_card import CampusCardScreen
 
 SPEECH_RATES = (70, 85, 100, 120)
 
@@ -51,6 +52,8 @@ class SettingsScreen(Screen):
                            lambda code: self.save(language=code), "settings-language"),
             kit.button(t("settings.set_pin"), lambda e: self.ui.open(SetPinScreen(self.ui)), "settings-set-pin",
                        icon=ft.Icons.PIN, primary=False),
+            kit.button(t("settings.campus_card"), self.open_campus_card, "settings-campus-card",
+                       icon=ft.Icons.SCHOOL, primary=False),
             kit.button(t("settings.sign_out"), self.sign_out, "settings-sign-out", icon=ft.Icons.LOGOUT,
                        primary=False),
         ]
@@ -64,6 +67,9 @@ class SettingsScreen(Screen):
             controls.append(kit.button(t("settings.forget"), self.ask_forget, "settings-forget",
                                        icon=ft.Icons.PHONELINK_ERASE, primary=False))
         return controls
+
+    def open_campus_card(self, _event=None) -> None:
+        self.ui.open(CampusCardScreen(self.ui))
 
     def save(self, **changes: object) -> None:
         self.ui.run(lambda: self.ui.session.save_preferences(**changes), lambda _prefs: self.ui.restyle(),
