@@ -152,11 +152,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_world(world)
     base = f"http://127.0.0.1:{args.port}"
     print(f"\nWallet API: {base}   (interactive docs: {base}/docs; data in {data_dir})")
-    # As meili (no guardian): nainai's seeded payments are minutes old, so her guardian would hold this
-    # one as a rapid repeat for the first ten minutes.
+    # As nainai, the elder: she has paid Lotus Noodles before and her seeded payments are days old, so her
+    # safety guardian lets this one through (tests/wallet_api/test_demo_seed.py).
     print("Try it:\n"
           f"  TOKEN=$(curl -s {base}/v1/auth/login -H 'Content-Type: application/json' \\\n"
-          f"          -d '{{\"username\":\"meili\",\"password\":\"{world.password}\"}}' | python3 -c "
+          f"          -d '{{\"username\":\"nainai\",\"password\":\"{world.password}\"}}' | python3 -c "
           "'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
           f"  curl -s {base}/v1/wallet -H \"Authorization: Bearer $TOKEN\"\n"
           f"  curl -s {base}/v1/payments/merchant -H \"Authorization: Bearer $TOKEN\" -H 'Idempotency-Key: demo-pay-0001' \\\n"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -22,6 +24,7 @@ from wallet_api.funding.bank import SandboxBank
 from wallet_api.merchants.models import Merchant
 from wallet_api.merchants.service import create_merchant
 from wallet_api.payments import service as payments
+from wallet_api.types import clock_set_to, utcnow
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "assets" / "demo"
 WORLD = DEMO_DIR / "world.json"
@@ -42,6 +45,26 @@ def demo_seeder(name: str, order: int) -> Callable[[DomainSeeder], DomainSeeder]
 
 def domain_data(name: str) -> dict:
     return json.loads((DEMO_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+# The demo's people live in Weihai: "at" in the data files is China time (UTC+8).
+CHINA = timezone(timedelta(hours=8))
+
+
+def demo_moment(when: dict, today: datetime | None = None) -> datetime:
+    """`{"days_ago": 6, "at": "08:40"}` -> that moment, UTC. Always on an earlier day than today (China
+    time), so no seeded payment is ever inside the safety guardian's rapid-repeats window."""
+    days_ago = when["days_ago"]
+    if type(days_ago) is not int or days_ago < 1:
+        raise ValueError(f"demo activity happens on an earlier day: days_ago {days_ago!r} is not 1 or more")
+    day = (today or utcnow()).astimezone(CHINA).date() - timedelta(days=days_ago)
+    return datetime.combine(day, time.fromisoformat(when["at"]), CHINA).astimezone(UTC)
+
+
+def on_the_day(when: dict) -> AbstractContextManager[None]:
+    """What is seeded in this block happened on the demo's day `when` (see `demo_moment`): the ledger, the
+    journal and the messages are dated then, as if it had happened; the journal still verifies."""
+    return clock_set_to(demo_moment(when))
 
 
 @dataclass(frozen=True)
@@ -69,6 +92,9 @@ def seed_demo(settings: Settings, world_file: Path = WORLD) -> DemoWorld:
         with transaction(db) as s:
             if s.scalar(select(User.id).where(User.username == world["people"][0]["username"])) is not None:
                 return DemoWorld(world["password"], world["pin"], logins, created=False)
+        with on_the_day(world["joined"]), transaction(db) as s:
+            if s.scalar(select(User.id).where(User.username == world["people"][0]["username"])) is not None:
+                return DemoWorld(world["password"], world["pin"], logins, created=False)
             for person in world["people"]:
                 user = create_user(s, hasher, username=person["username"], password=world["password"],
                                    display_name=person["display_name"], roles=person["roles"])
@@ -92,21 +118,24 @@ def seed_demo(settings: Settings, world_file: Path = WORLD) -> DemoWorld:
 
 def _fund_and_pay(db, world: dict) -> None:
     bank = SandboxBank(db)
-    for person in world["people"]:
-        if not person.get("top_up_fen"):
-            continue
-        with transaction(db) as s:
-            user = _user(s, person["username"])
-            card = funding.link_card(s, bank, user, schemas.BankCardIn(card_number=DEMO_CARD,
-                                                                       holder_name=user.display_name))
-        funding.top_up(db, bank, user, schemas.FundingIn(bank_card_id=card.id, amount_fen=person["top_up_fen"]),
-                       f"demo-{uuid.uuid4().hex}")
-    with transaction(db) as s:
-        for p in world["payments"]:
-            merchant = s.scalar(select(Merchant).where(Merchant.name == p["merchant"]))
-            payments.pay_merchant(s, _user(s, p["payer"]), merchant, p["amount_fen"], p["memo"])
-        for t in world["transfers"]:
-            payments.pay_person(s, _user(s, t["payer"]), t["to"], t["amount_fen"], t["memo"])
+    with on_the_day(world["joined"]):  # one block: the clock runs on from one top-up to the next
+        for person in world["people"]:
+            if not person.get("top_up_fen"):
+                continue
+            with transaction(db) as s:
+                user = _user(s, person["username"])
+                card = funding.link_card(s, bank, user, schemas.BankCardIn(card_number=DEMO_CARD,
+                                                                           holder_name=user.display_name))
+            funding.top_up(db, bank, user, schemas.FundingIn(bank_card_id=card.id, amount_fen=person["top_up_fen"]),
+                           f"demo-{uuid.uuid4().hex}")
+    # In the order they happened (the data files list them so), each on its own day.
+    for p in world["payments"]:
+        with on_the_day(p["when"]), transaction(db) as s:
+            if "merchant" in p:
+                merchant = s.scalar(select(Merchant).where(Merchant.name == p["merchant"]))
+                payments.pay_merchant(s, _user(s, p["payer"]), merchant, p["amount_fen"], p["memo"])
+            else:
+                payments.pay_person(s, _user(s, p["payer"]), p["to"], p["amount_fen"], p["memo"])
 
 
 def _user(session, username: str) -> User:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import BigInteger, DateTime, Integer
 from sqlalchemy.types import TypeDecorator
@@ -31,5 +34,25 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+# How far the server's clock is set back in this context: zero, except while `anxin seed-demo` writes the
+# demo world's history on the days it happened (see `clock_set_to`).
+_SET_BACK: ContextVar[timedelta] = ContextVar("anxin_clock_set_back", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The server's clock: every timestamp the server writes (journal, payments, messages) comes from here."""
+    return datetime.now(UTC) - _SET_BACK.get()
+
+
+@contextmanager
+def clock_set_to(moment: datetime) -> Iterator[None]:
+    """Within the block `utcnow()` reads `moment` at entry and runs on in real time, so what is written there
+    is dated then, in the order it happens. For the demo seeder only: a moment in the past makes seeded
+    activity history (the journal hashes whatever time it is given; chains and checkpoints still verify)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to the clock")
+    token = _SET_BACK.set(datetime.now(UTC) - moment)
+    try:
+        yield
+    finally:
+        _SET_BACK.reset(token)

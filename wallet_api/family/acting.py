@@ -10,7 +10,7 @@ lands meanwhile still stops the request, and the day's spending is counted under
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -147,7 +147,7 @@ def last_wallet_transfer(session: Session, user_id: int) -> int | None:
 
 
 def spent_today(link: FamilyLink, now: datetime | None = None) -> int:
-    return link.spent_today if link.spent_on == china_day(now or datetime.now(UTC)) else 0
+    return link.spent_today if link.spent_on == china_day(now or utcnow()) else 0
 
 
 def record(session: Session, actor: Actor, *, action: str, scope: Scope, what: str, amount: int | None = None,

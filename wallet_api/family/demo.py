@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from wallet_api.auth.models import User
 from wallet_api.config import Settings
 from wallet_api.db import transaction
-from wallet_api.demo import demo_seeder, domain_data
+from wallet_api.demo import demo_seeder, domain_data, on_the_day
 from wallet_api.family import acting, service
 from wallet_api.family.models import FamilyLink
 from wallet_api.merchants.models import Merchant
@@ -24,15 +24,15 @@ def _user(session: Session, username: str) -> User:
 @demo_seeder("family", order=40)
 def seed_family(db: sessionmaker[Session], settings: Settings) -> None:
     data = domain_data("family")
-    with transaction(db) as s:
-        for spec in data["links"]:
+    for spec in data["links"]:
+        with on_the_day(spec["when"]), transaction(db) as s:
             grant = GrantIn(scopes=spec["scopes"], per_payment_limit_fen=spec["per_payment_limit_fen"],
                             per_day_limit_fen=spec["per_day_limit_fen"])
             link = service.invite(s, _user(s, spec["elder"]), spec["relative"], grant)
             service.accept(s, _user(s, spec["relative"]), link.id)
     for p in data["delegated_payments"]:
         # Through the same checks as a relative's request: the grant's scope and limits, then the record.
-        with transaction(db) as s:
+        with on_the_day(p["when"]), transaction(db) as s:
             elder, relative = _user(s, p["elder"]), _user(s, p["relative"])
             link = s.scalar(select(FamilyLink).where(FamilyLink.elder_user_id == elder.id,
                                                      FamilyLink.relative_user_id == relative.id))

@@ -13,7 +13,7 @@ from wallet_api.auth.models import User, UserRole
 from wallet_api.auth.service import verify_real_name
 from wallet_api.config import Settings
 from wallet_api.db import transaction
-from wallet_api.demo import demo_seeder, domain_data
+from wallet_api.demo import demo_seeder, domain_data, on_the_day
 from wallet_api.funding import service as funding
 from wallet_api.funding.bank import SandboxBank
 from wallet_api.funding.models import BankCard
@@ -27,8 +27,9 @@ from wallet_api.types import utcnow
 @demo_seeder("prepaid", order=10)
 def seed_prepaid(db: sessionmaker[Session], settings: Settings) -> None:
     data = domain_data("prepaid")
-    now = utcnow()
-    with transaction(db) as s:
+    when = data["timeline"]
+    with on_the_day(when["products"]), transaction(db) as s:
+        now = utcnow()
         for person in data["real_names"]:
             user = _user(s, person["username"])
             if not user.real_name_verified:
@@ -45,34 +46,39 @@ def seed_prepaid(db: sessionmaker[Session], settings: Settings) -> None:
             service.set_merchant_policy(s, regulator, _merchant(s, p["merchant"]), escrow_policy=p["escrow_policy"],
                                         issuer_type=p["issuer_type"], now=now)
     bank = SandboxBank(db)
-    for sale in data["sales"]:
-        price = _price(db, products[sale["product"]])
-        if sale["pay_with"] == "bank_card":
+    with on_the_day(when["sales"]):  # one block: the clock runs on from one sale to the next
+        for sale in data["sales"]:
+            price = _price(db, products[sale["product"]])
+            if sale["pay_with"] == "bank_card":
+                with transaction(db) as s:
+                    buyer = _user(s, sale["buyer"])
+                    card_id = s.scalar(select(BankCard.id).where(BankCard.user_id == buyer.id,
+                                                                 BankCard.status == "active").limit(1))
+                funding.top_up(db, bank, buyer, schemas.FundingIn(bank_card_id=card_id, amount_fen=price),
+                               f"demo-prepaid-{uuid.uuid4().hex}")
             with transaction(db) as s:
-                buyer = _user(s, sale["buyer"])
-                card_id = s.scalar(select(BankCard.id).where(BankCard.user_id == buyer.id,
-                                                             BankCard.status == "active").limit(1))
-            funding.top_up(db, bank, buyer, schemas.FundingIn(bank_card_id=card_id, amount_fen=price),
-                           f"demo-prepaid-{uuid.uuid4().hex}")
-        with transaction(db) as s:
-            service.buy_card(s, _user(s, sale["buyer"]), products[sale["product"]], now)
-    with transaction(db) as s:
-        for c in data["charges"]:
+                service.buy_card(s, _user(s, sale["buyer"]), products[sale["product"]], utcnow())
+    for c in data["charges"]:
+        with on_the_day(c["when"]), transaction(db) as s:
             card = _card(s, c["holder"], products[c["product"]])
-            service.charge_card(s, s.get(Merchant, card.merchant_id), card.id, c["amount_fen"], c["description"], now)
+            service.charge_card(s, s.get(Merchant, card.merchant_id), card.id, c["amount_fen"], c["description"],
+                                utcnow())
+    with on_the_day(when["escrow_withdrawals"]), transaction(db) as s:
         for w in data["escrow_withdrawals"]:
-            service.withdraw_escrow(s, _merchant(s, w["merchant"]), w["amount_fen"], now)
-    for attempt in data["over_limit_top_ups"]:
-        try:
-            with transaction(db) as s:
-                card = _card(s, attempt["holder"], products[attempt["product"]])
-                service.top_up_card(s, _user(s, attempt["holder"]), card.id, attempt["amount_fen"], now)
-        except OverLimit as refusal:  # refused, as it should be: the alert is what the demo wants to show
-            with transaction(db) as s:
-                alerts.record_over_limit(s, refusal.merchant_id, refusal.evidence, now)
-    with transaction(db) as s:
-        for c in data["complaints"]:
-            service.file_complaint(s, _user(s, c["by"]), _merchant(s, c["merchant"]).id, c["category"], c["text"], now)
+            service.withdraw_escrow(s, _merchant(s, w["merchant"]), w["amount_fen"], utcnow())
+    with on_the_day(when["over_limit_top_ups"]):
+        for attempt in data["over_limit_top_ups"]:
+            try:
+                with transaction(db) as s:
+                    card = _card(s, attempt["holder"], products[attempt["product"]])
+                    service.top_up_card(s, _user(s, attempt["holder"]), card.id, attempt["amount_fen"], utcnow())
+            except OverLimit as refusal:  # refused, as it should be: the alert is what the demo wants to show
+                with transaction(db) as s:
+                    alerts.record_over_limit(s, refusal.merchant_id, refusal.evidence, utcnow())
+    for c in data["complaints"]:
+        with on_the_day(c["when"]), transaction(db) as s:
+            service.file_complaint(s, _user(s, c["by"]), _merchant(s, c["merchant"]).id, c["category"], c["text"],
+                                   utcnow())
 
 
 def _user(session: Session, username: str) -> User:
