@@ -136,3 +136,15 @@ def test_a_wrong_trusted_key_fails_every_checkpoint(busy_ledger, settings, capsy
     output = capsys.readouterr()
     assert code == 1
     assert "signature does not verify under the trusted journal key" in output.err
+
+
+def test_verify_streams_in_small_batches_and_still_names_the_edit(busy_ledger, settings, capsys, monkeypatch):
+    """Fetches smaller than one transfer's or one account's rows: a group that straddles two fetches (and, on
+    PostgreSQL, two round trips of the server-side cursor) is still checked whole."""
+    monkeypatch.setattr("wallet_api.ledger.verify.BATCH", 3)
+    code, output = verify(settings, capsys)
+    assert code == 0, output
+    posting = first_checkpointed_posting(busy_ledger)
+    sql(busy_ledger, "UPDATE postings SET balance_after = balance_after + 100 WHERE id = :p", p=posting.id)
+    code, output = verify(settings, capsys)
+    assert code == 1 and f"first bad entry: posting {posting.id} " in output, output

@@ -20,9 +20,13 @@ from typing import Any
 
 GENESIS_ROOT = "0" * 64
 
+# One encoder for every call: json.dumps with these options builds a new JSONEncoder each time, which
+# cost as much as the encoding itself in `anxin audit verify` (profiled: tests/bench/bench_scaling.py).
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
 
 def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _encode(value).encode()
 
 
 def sha256_hex(data: bytes) -> str:
@@ -41,6 +45,12 @@ def transfer_hash(*, ref: str, kind: str, memo: str, details: dict[str, Any], ac
 
 def posting_hash(*, prev_hash: str, account_id: int, account_seq: int, amount: int, balance_after: int,
                  transfer_hash: str) -> str:
+    if (type(prev_hash) is str and type(transfer_hash) is str and prev_hash.isalnum() and transfer_hash.isalnum()
+            and type(account_id) is type(account_seq) is type(amount) is type(balance_after) is int):
+        # The same bytes as canonical([...]) when both strings need no JSON escaping and the numbers are
+        # plain ints (always, for hashes this module made), without the encoder's per-call work.
+        text = f'["{prev_hash}",{account_id},{account_seq},{amount},{balance_after},"{transfer_hash}"]'
+        return hashlib.sha256(text.encode()).hexdigest()
     return sha256_hex(canonical([prev_hash, account_id, account_seq, amount, balance_after, transfer_hash]))
 
 

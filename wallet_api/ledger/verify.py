@@ -7,15 +7,18 @@ Ed25519 signature under the trusted public key, which never comes from the datab
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import groupby
+from datetime import UTC, datetime
+from itertools import count, groupby
+from operator import itemgetter
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wallet_api.ledger.hashing import GENESIS_ROOT, checkpoint_message, merkle_root, posting_hash, transfer_hash
-from wallet_api.ledger.models import GENESIS_HASH, Account, JournalCheckpoint, Posting, Transfer
+from wallet_api.ledger.models import GENESIS_HASH, JournalCheckpoint, Transfer
 from wallet_api.ledger.signing import key_id_of, signature_valid
 
 BATCH = 5000
@@ -44,78 +47,116 @@ class LedgerReport:
         return not self.findings
 
 
-def _stream(session: Session, stmt) -> Iterator:
-    return iter(session.execute(stmt.execution_options(yield_per=BATCH)))
+_cursor_names = count(1)
+
+
+def _rows(session: Session, sql: str) -> Iterator[tuple]:
+    """Stream plain driver tuples, BATCH at a time, inside the session's transaction.
+
+    The driver's own cursor (a server-side one on PostgreSQL, so memory stays flat at any journal
+    length): SQLAlchemy's per-row result processing cost more than the checks themselves.
+    """
+    connection = session.connection().connection
+    if session.get_bind().dialect.name == "postgresql":
+        cursor = connection.cursor(name=f"anxin_verify_{next(_cursor_names)}")
+        cursor.itersize = BATCH
+    else:
+        cursor = connection.cursor()
+    try:
+        cursor.execute(sql)
+        while batch := cursor.fetchmany(BATCH):
+            yield from batch
+    finally:
+        cursor.close()
+
+
+def _created_at(value: datetime | str) -> datetime:
+    """A stored naive UTC timestamp (SQLite hands back its text) as the aware datetime the hash was made from."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
 
 
 def _verify_transfers(session: Session, report: LedgerReport) -> None:
-    stmt = (select(Transfer.id, Transfer.ref, Transfer.kind, Transfer.memo, Transfer.details, Transfer.actor_user_id,
-                   Transfer.created_at, Transfer.hash, Posting.account_id, Posting.amount)
-            .outerjoin(Posting, Posting.transfer_id == Transfer.id)
-            .order_by(Transfer.id, Posting.account_id))
-    for transfer_id, rows in groupby(_stream(session, stmt), key=lambda r: r.id):
-        rows = list(rows)
-        t = rows[0]
-        legs = [(r.account_id, r.amount) for r in rows if r.account_id is not None]
+    # By transfer id only: the hash sorts the legs itself, and no ORDER BY on the legs lets SQLite read
+    # the postings straight from their transfer_id index instead of sorting the whole join.
+    sql = ("SELECT t.id, t.ref, t.kind, t.memo, t.details, t.actor_user_id, t.created_at, t.hash, "
+           "p.account_id, p.amount FROM transfers t LEFT JOIN postings p ON p.transfer_id = t.id ORDER BY t.id")
+    findings = report.findings
+    for transfer_id, rows in groupby(_rows(session, sql), key=itemgetter(0)):
+        t = next(rows)
+        legs = [(t[8], t[9])] if t[8] is not None else []
+        legs.extend((r[8], r[9]) for r in rows)
         report.transfers += 1
-        where = f"transfer {transfer_id}"
         if len(legs) < 2:
-            report.findings.append(Finding(where, f"has {len(legs)} posting(s); a transfer needs at least two"))
-        if sum(a for _, a in legs) != 0:
-            report.findings.append(Finding(where, f"postings sum to {sum(a for _, a in legs)}, not 0"))
-        expected = transfer_hash(ref=t.ref, kind=t.kind, memo=t.memo, details=t.details or {},
-                                 actor_user_id=t.actor_user_id, created_at=t.created_at, postings=legs)
-        if expected != t.hash:
-            report.findings.append(Finding(where, "content does not match its hash"))
+            findings.append(Finding(f"transfer {transfer_id}",
+                                    f"has {len(legs)} posting(s); a transfer needs at least two"))
+        total = sum(amount for _, amount in legs)
+        if total != 0:
+            findings.append(Finding(f"transfer {transfer_id}", f"postings sum to {total}, not 0"))
+        _id, ref, kind, memo, details, actor_user_id, created_at, stored_hash = t[:8]
+        try:
+            if isinstance(details, str):  # SQLite keeps JSON as text; psycopg hands back the object
+                details = json.loads(details)
+            expected = transfer_hash(ref=ref, kind=kind, memo=memo, details=details or {},
+                                     actor_user_id=actor_user_id, created_at=_created_at(created_at), postings=legs)
+        except (ValueError, TypeError, AttributeError):  # text no hash could have been made from
+            expected = None
+        if expected != stored_hash:
+            findings.append(Finding(f"transfer {transfer_id}", "content does not match its hash"))
 
 
 def _verify_accounts(session: Session, report: LedgerReport) -> None:
-    postings = (select(Posting.id, Posting.account_id, Posting.account_seq, Posting.amount, Posting.balance_after,
-                       Posting.prev_hash, Posting.hash, Transfer.hash.label("transfer_hash"))
-                .join(Transfer, Transfer.id == Posting.transfer_id)
-                .order_by(Posting.account_id, Posting.account_seq))
-    by_account = groupby(_stream(session, postings), key=lambda r: r.account_id)
+    postings = ("SELECT p.account_id, p.id, p.account_seq, p.amount, p.balance_after, p.prev_hash, p.hash, t.hash "
+                "FROM postings p JOIN transfers t ON t.id = p.transfer_id ORDER BY p.account_id, p.account_seq")
+    by_account = groupby(_rows(session, postings), key=itemgetter(0))
     pending = next(by_account, None)
-    accounts = select(Account.id, Account.balance, Account.allow_negative, Account.head_seq, Account.head_hash)
-    for acc in _stream(session, accounts.order_by(Account.id)):
+    accounts = "SELECT id, balance, allow_negative, head_seq, head_hash FROM accounts ORDER BY id"
+    for acc in _rows(session, accounts):
         report.accounts += 1
-        chain = []
-        while pending is not None and pending[0] <= acc.id:
-            if pending[0] == acc.id:
-                chain = list(pending[1])
-            else:
-                report.findings.append(Finding(f"account {pending[0]}", "has postings but no account row"))
+        while pending is not None and pending[0] < acc[0]:
+            report.findings.append(Finding(f"account {pending[0]}", "has postings but no account row"))
             pending = next(by_account, None)
-        _verify_chain(acc, chain, report)
+        if pending is not None and pending[0] == acc[0]:
+            _verify_chain(acc, pending[1], report)  # streamed: the chain is read as it is checked
+            pending = next(by_account, None)
+        else:
+            _verify_chain(acc, (), report)
     while pending is not None:
         report.findings.append(Finding(f"account {pending[0]}", "has postings but no account row"))
         pending = next(by_account, None)
 
 
-def _verify_chain(acc, chain, report: LedgerReport) -> None:
-    running, prev = 0, GENESIS_HASH
-    for expected_seq, p in enumerate(chain, start=1):
-        report.postings += 1
-        where = f"posting {p.id} (account {acc.id}, seq {p.account_seq})"
-        if p.account_seq != expected_seq:
-            report.findings.append(Finding(where, f"sequence gap: expected seq {expected_seq}"))
-        if p.prev_hash != prev:
-            report.findings.append(Finding(where, "does not link to the previous posting of its account"))
-        running += p.amount
-        if p.balance_after != running:
-            report.findings.append(Finding(where, f"balance_after {p.balance_after} but postings sum to {running}"))
-        recomputed = posting_hash(prev_hash=p.prev_hash, account_id=p.account_id, account_seq=p.account_seq,
-                                  amount=p.amount, balance_after=p.balance_after, transfer_hash=p.transfer_hash)
-        if recomputed != p.hash:
-            report.findings.append(Finding(where, "content does not match its hash"))
-        prev = p.hash
-    where = f"account {acc.id}"
-    if acc.balance != running:
-        report.findings.append(Finding(where, f"balance {acc.balance} but its postings sum to {running}"))
-    if acc.head_seq != len(chain) or acc.head_hash != prev:
-        report.findings.append(Finding(where, "chain head does not match its last posting"))
-    if acc.balance < 0 and not acc.allow_negative:
-        report.findings.append(Finding(where, f"negative balance {acc.balance}"))
+def _verify_chain(acc: tuple, chain: Iterable[tuple], report: LedgerReport) -> None:
+    account_id, balance, allow_negative, head_seq, head_hash = acc
+    findings = report.findings
+    running, prev, seq = 0, GENESIS_HASH, 0
+    for _acc, posting_id, account_seq, amount, balance_after, prev_hash, stored_hash, t_hash in chain:
+        seq += 1
+        where = None
+        if account_seq != seq:
+            where = f"posting {posting_id} (account {account_id}, seq {account_seq})"
+            findings.append(Finding(where, f"sequence gap: expected seq {seq}"))
+        if prev_hash != prev:
+            where = f"posting {posting_id} (account {account_id}, seq {account_seq})"
+            findings.append(Finding(where, "does not link to the previous posting of its account"))
+        running += amount
+        if balance_after != running:
+            where = f"posting {posting_id} (account {account_id}, seq {account_seq})"
+            findings.append(Finding(where, f"balance_after {balance_after} but postings sum to {running}"))
+        if stored_hash != posting_hash(prev_hash=prev_hash, account_id=account_id, account_seq=account_seq,
+                                       amount=amount, balance_after=balance_after, transfer_hash=t_hash):
+            where = f"posting {posting_id} (account {account_id}, seq {account_seq})"
+            findings.append(Finding(where, "content does not match its hash"))
+        prev = stored_hash
+    report.postings += seq
+    where = f"account {account_id}"
+    if balance != running:
+        findings.append(Finding(where, f"balance {balance} but its postings sum to {running}"))
+    if head_seq != seq or head_hash != prev:
+        findings.append(Finding(where, "chain head does not match its last posting"))
+    if balance < 0 and not allow_negative:
+        findings.append(Finding(where, f"negative balance {balance}"))
 
 
 def _verify_checkpoints(session: Session, report: LedgerReport, public_key_hex: str) -> None:
