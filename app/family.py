@@ -19,7 +19,7 @@ from app.i18n import Translator
 from app.qr import qr_png
 from app.state import AppState, Preferences
 from wallet_api.schemas import HistoryItem
-from wallet_api.schemas.family_card import FamilyCardsOut
+from wallet_api.schemas.family_card import FamilyCardOut, FamilyCardsOut
 from wallet_api.schemas.guardian import GuardianOverview, PendingPaymentOut, WaitReason
 from wallet_api.schemas.family import (
     DelegatedActionOut, ElderSetupIn, ElderSetupOut, GrantIn, GrantOut, InviteCodeAcceptIn, InviteCodeIn, InviteIn,
@@ -183,6 +183,12 @@ def read_overview(client: AnxinClient) -> FamilyOverview:
     return FamilyOverview(client.family_links(), client.family_cards(), client.guardian_overview(),
                           client.pending_payments(role="guardian", open_only=True),
                           client.pending_payments(role="payer", open_only=True))
+
+
+def room_with_cap(card: FamilyCardOut, monthly_cap_fen: int) -> int:
+    """What the card could still pay this month under a new cap (the server's rule: a lower cap applies at
+    once, and if the month already spent more, the card pays nothing more until the next month)."""
+    return max(0, monthly_cap_fen - card.spent_this_month_fen)
 
 
 def yuan_to_fen(text: str) -> int | None:

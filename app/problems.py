@@ -68,7 +68,7 @@ def _params(error: Exception, t: Translator) -> dict[str, object]:
         until = error.locked_until
         params["until"] = t.time(until) if isinstance(until, datetime) else "—"
     if isinstance(error, ApiError):
-        for name in ("balance_fen", "needed_fen", "refundable_fen", "limit_fen", "remaining_fen"):
+        for name in ("balance_fen", "needed_fen", "refundable_fen", "limit_fen", "remaining_fen", "min_fen", "max_fen"):
             value = error.extra.get(name)
             if isinstance(value, int):
                 params[name.removesuffix("_fen")] = t.money(value)

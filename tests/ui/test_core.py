@@ -81,6 +81,10 @@ def test_errors_become_sentences_with_what_to_do():
     assert explain(unknown, t).key == "error.conflict"          # a new code still reads as a sentence
     assert explain(RuntimeError("boom"), t).key == "error.unexpected"
     assert explain(QrNotFound(), t).key == "error.qr_not_found"
+    cap = error_from_problem({"code": "family_card_cap_out_of_range", "message_key": "error.family_card_cap_out_of_range",
+                              "detail": "x", "min_fen": 100, "max_fen": 50_000}, 422)
+    assert explain(cap, t).sentence(t) == ("That monthly cap is outside the allowed range. Choose an amount between "
+                                           "CN¥1.00 and CN¥500.00.")      # the server's range, not a fixed one
 
 
 def test_qr_round_trip_and_refusals():

@@ -131,7 +131,13 @@ def test_consent_limits_and_bad_offers(fam: Family, api, app, people, clock, set
     assert fam.c.post(f"/v1/family-cards/{offer['id']}/decline", headers=mum.headers).json()["status"] == "declined"
     problem(fam.c.post(f"/v1/family-cards/{offer['id']}/accept", headers=mum.headers), 409, "family_card_not_offered")
 
-    problem(fam.offer(son, mum, settings.family_card_max_cap_fen + 1), 422, "family_card_cap_out_of_range")
+    refused = problem(fam.offer(son, mum, settings.family_card_max_cap_fen + 1), 422, "family_card_cap_out_of_range")
+    # The range is in the refusal, and said before anyone types a cap (the app's screen shows it).
+    assert (refused["min_fen"], refused["max_fen"]) == (settings.family_card_min_cap_fen,
+                                                        settings.family_card_max_cap_fen)
+    listed = fam.c.get("/v1/family-cards", headers=son.headers).json()
+    assert (listed["cap_min_fen"], listed["cap_max_fen"]) == (settings.family_card_min_cap_fen,
+                                                              settings.family_card_max_cap_fen)
     problem(fam.offer(son, son, 100), 422, "self_payment")
     assert fam.offer(son, mum, 0).status_code == 422
 

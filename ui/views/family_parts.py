@@ -9,6 +9,7 @@ import flet as ft
 
 from app.family import InviteQr, reason_in_words, waiting_in_words
 from app.qr import decode_qr_image
+from ui.views.family_card import FamilyCardScreen
 
 # The server's FamilyCardOut and PendingPaymentOut (ui never imports the server's package).
 FamilyCardOut = PendingPaymentOut = Any
@@ -283,6 +284,8 @@ class FamilyMoneyParts(_Part):
                                            lambda e, c=card, p=pause: self.pause(c, p),
                                            f"family-card-{'pause' if pause else 'resume'}-{card.id}",
                                            icon=ft.Icons.PAUSE if pause else ft.Icons.PLAY_ARROW, primary=False))
+            controls.append(kit.button(t("family.card_manage", holder=card.holder), lambda e, c=card: self.manage(c),
+                                       f"family-card-manage-{card.id}", icon=ft.Icons.TUNE, primary=False))
         controls += [kit.muted(t("family.card_give_hint")),
                      kit.field(t("family.card_holder"), "family-card-holder", value=self.holder,
                                on_change=lambda e: setattr(self, "holder", e.control.value)),
@@ -307,6 +310,11 @@ class FamilyMoneyParts(_Part):
         self.holder = self.cap = ""
         self.ui.announce(self._card_words(card, held=False))
         self.screen.reload()
+
+    def manage(self, card: FamilyCardOut) -> None:
+        """Change the cap or close the card, on a screen of its own (ui/views/family_card.py)."""
+        cards = self.overview.cards
+        self.ui.open(FamilyCardScreen(self.ui, card, cards.cap_min_fen, cards.cap_max_fen))
 
     def pause(self, card: FamilyCardOut, paused: bool) -> None:
         session = self.ui.session

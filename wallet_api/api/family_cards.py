@@ -26,9 +26,9 @@ def offer(data: wire.FamilyCardIn, user: CurrentUser, db: DbDep, settings: Setti
 
 
 @router.get("/v1/family-cards", response_model=wire.FamilyCardsOut)
-def my_cards(user: CurrentUser, db: DbDep, clock: ClockDep) -> wire.FamilyCardsOut:
+def my_cards(user: CurrentUser, db: DbDep, settings: SettingsDep, clock: ClockDep) -> wire.FamilyCardsOut:
     with transaction(db) as s:
-        return service.cards_of(s, user, clock())
+        return service.cards_of(s, settings, user, clock())
 
 
 @router.post("/v1/family-cards/{card_id}/accept", response_model=wire.FamilyCardOut)

@@ -289,11 +289,14 @@ def card_out(session: Session, card: FamilyCard, now: datetime) -> wire.FamilyCa
         created_at=card.created_at, accepted_at=card.accepted_at, closed_at=card.closed_at)
 
 
-def cards_of(session: Session, user: User, now: datetime) -> wire.FamilyCardsOut:
+def cards_of(session: Session, settings: Settings, user: User, now: datetime) -> wire.FamilyCardsOut:
+    """The cards I give and hold, with the range of caps this server allows (so a screen can say it first)."""
     def of(column) -> list[wire.FamilyCardOut]:
         rows = session.scalars(select(FamilyCard).where(column == user.id).order_by(FamilyCard.id.desc()))
         return [card_out(session, c, now) for c in rows]
-    return wire.FamilyCardsOut(given=of(FamilyCard.giver_user_id), held=of(FamilyCard.holder_user_id))
+    return wire.FamilyCardsOut(given=of(FamilyCard.giver_user_id), held=of(FamilyCard.holder_user_id),
+                               cap_min_fen=settings.family_card_min_cap_fen,
+                               cap_max_fen=settings.family_card_max_cap_fen)
 
 
 def uses(session: Session, user: User, card_id: int) -> list[wire.FamilyCardUseOut]:

@@ -48,6 +48,8 @@ class FamilyCardOut(BaseModel):
 class FamilyCardsOut(BaseModel):
     given: list[FamilyCardOut]
     held: list[FamilyCardOut]
+    cap_min_fen: int = Field(description="The lowest monthly cap this server allows (ANXIN_FAMILY_CARD_MIN_CAP_FEN).")
+    cap_max_fen: int = Field(description="The highest monthly cap this server allows (ANXIN_FAMILY_CARD_MAX_CAP_FEN).")
 
 
 class FamilyCardUseOut(BaseModel):
