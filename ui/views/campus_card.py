@@ -85,9 +85,14 @@ class CampusCardScreen(Screen):
         if chosen not in choices:
             choices.append(chosen)       # a bank card no longer usable stays visible while it is the choice
         controls = [self._section("code.fund_title", "campus-fund-title"),
-                    kit.body(t("code.fund_now", source=self._funding_words(chosen)), identifier="campus-fund-now"),
-                    kit.choice_row([(c, self._funding_words(c)) for c in choices], chosen, self.choose_funding,
-                                   "campus-fund")]
+                    kit.body(t("code.fund_now", source=self._funding_words(chosen)), identifier="campus-fund-now")]
+        for choice in choices:
+            words = self._funding_words(choice)
+            if choice == chosen:
+                words = f"✓ {words}"        # the choice in words, not by colour alone
+            # A card, not a fixed-height button: a bank's long name wraps instead of being cut off.
+            controls.append(kit.card([kit.text(words, weight=ft.FontWeight.W_600)], identifier=f"campus-fund-{choice}",
+                                     label=words, on_click=lambda e, c=choice: self.choose_funding(c)))
         if not self.view.bank_cards:
             controls.append(kit.muted(t("code.fund_no_bank")))
         return controls
