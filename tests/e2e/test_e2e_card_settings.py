@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.e2e.measure import care_mode_shortfalls, measure
 from tests.e2e.world import PASSWORD, _login, _person
 
 
@@ -59,6 +60,25 @@ def test_a_students_campus_card_settings(app_in_browser, world, domains):
         "Your campus card's daily limit becomes CN¥80.00.")
     app.screenshot("69-standard-campus-daily-limit-read-back")
     assert _campus_card(world.api, "xiaoming") == before          # read back only: nothing was changed
+
+
+def test_the_campus_card_in_care_mode_meets_the_care_numbers(app_in_browser, world, domains):
+    """Professor Zhang (care mode) opens his card from Settings; the card and the lost-phone question are
+    measured from the semantics tree: text, headings and targets at or above the care numbers."""
+    app = app_in_browser
+    app.open()
+    app.sign_in_home("laozhang", PASSWORD, care=True)
+    app.tap("home-settings")
+    app.tap("settings-campus-card")
+    app.wait_for_words("campus-card-who", "Campus card")
+    assert care_mode_shortfalls(measure(app.page)) == []
+    app.screenshot("70-care-campus-card")
+    old = next(d for d in _campus_card(world.api, "laozhang")["devices"] if d["label"] == "old phone")
+    app.tap(f"campus-device-lost-{old['id']}")
+    app.wait_for_words("campus-lost-question", "Remove old phone")
+    assert care_mode_shortfalls(measure(app.page)) == []
+    app.tap("campus-lost-no")
+    app.wait(f"campus-device-lost-{old['id']}")
 
 
 def test_a_giver_changes_a_family_cards_cap_and_closes_it(app_in_browser, world):

@@ -4,7 +4,8 @@ complaint."""
 
 from __future__ import annotations
 
-from tests.e2e.world import PASSWORD
+from tests.e2e.family_world import ELDER, ELDER_NAME, SON, build_family
+from tests.e2e.world import PASSWORD, PIN
 from tests.ui.test_screens import balance_of, signed_in_home
 from tests.ui.ui_support import find, has, label_or_text, screen_text, tap, type_into
 from ui.views.cards import CardScreen
@@ -168,3 +169,29 @@ def test_a_closed_card_offers_no_top_up(world, domains, make_shell, client):
     assert not has(page, "card-top-up")              # one question at a time while a refund is being asked
     tap(page, "card-refund-confirm")
     assert not has(page, "card-top-up")
+
+
+def test_a_son_acting_for_his_mother_tops_up_her_card_from_her_money(world, domains, make_shell, client):
+    family = build_family(client)
+    token = client.post("/v1/auth/login", json={"username": ELDER, "password": PASSWORD}).json()["access_token"]
+    card = client.post("/v1/prepaid/cards", json={"product_id": domains.gym_product_id, "pin": PIN},
+                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "guilan-buys-a-gym-card"}).json()
+    hers, his = balance_of(client, ELDER), balance_of(client, SON)
+    shell, page = signed_in_home(make_shell, SON, device=SON)
+    tap(page, "home-family")
+    tap(page, f"family-act-{family.link_id}")
+    tap(page, "home-cards")
+    tap(page, f"cards-card-{card['id']}")
+    tap(page, "card-top-up")
+    for key in ("5", "0"):
+        tap(page, f"top-up-key-{key}")
+    tap(page, "top-up-continue")
+    readback = label_or_text(page, "top-up-readback")
+    assert readback.startswith(f"You are about to add CN¥50.00 to {ELDER_NAME}'s card 10 classes at Iron Gym; the "
+                               f"card will then hold CN¥550.00. It comes from {ELDER_NAME}'s Anxin balance: "
+                               f"{shell.t.money(hers)} now")
+    assert label_or_text(page, "top-up-summary-from") == f"{ELDER_NAME}'s Anxin balance: CN¥50.00"
+    tap(page, "top-up-confirm")                      # no PIN: her grant's limits stand in for it
+    assert label_or_text(page, "top-up-receipt").startswith("Done: CN¥50.00 added to 10 classes at Iron Gym.")
+    assert (balance_of(client, ELDER), balance_of(client, SON)) == (hers - 5_000, his)
+    assert _card_balance(client, ELDER, card["id"]) == 55_000

@@ -64,9 +64,13 @@ class TopUpScreen(Screen):
     def readback(self) -> str:
         """Who gets it, how much, from where, and that it waits in escrow (shown, and spoken in care mode)."""
         t, d = self.t, self.draft
-        sentence = t("cards.top_up_readback", amount=t.money(d.amount_fen), card=_card_title(t, d.card),
-                     after=t.money(d.card_after_fen))
-        if d.wallet_before_fen is not None:
+        name = self.ui.state.acting_for_name          # a relative acting for an elder: her card, her money
+        words = dict(amount=t.money(d.amount_fen), card=_card_title(t, d.card), after=t.money(d.card_after_fen))
+        sentence = t("cards.top_up_readback_for", name=name, **words) if name else t("cards.top_up_readback", **words)
+        if d.wallet_before_fen is not None and name:
+            sentence += " " + t("pay.readback_balance_for", name=name, balance=t.money(d.wallet_before_fen),
+                                after=t.money(d.wallet_after_fen))
+        elif d.wallet_before_fen is not None:
             sentence += " " + t("pay.readback_balance", balance=t.money(d.wallet_before_fen),
                                 after=t.money(d.wallet_after_fen))
         return sentence + " " + t("cards.top_up_escrow", merchant=d.card.merchant_name)
@@ -76,7 +80,7 @@ class TopUpScreen(Screen):
         rows = [kit.muted(t("pay.to")), kit.body(_card_title(t, d.card), identifier="top-up-summary-card"),
                 kit.muted(t("pay.amount")), kit.amount(t.money(d.amount_fen), identifier="top-up-summary-amount"),
                 kit.muted(t("pay.from")),
-                kit.body(t("pay.from_balance_amount", amount=t.money(d.amount_fen)), identifier="top-up-summary-from"),
+                kit.body(self._paid_from(), identifier="top-up-summary-from"),
                 kit.muted(t("cards.top_up_held")),
                 kit.body(t("cards.top_up_escrow_short", merchant=d.card.merchant_name),
                          identifier="top-up-summary-escrow")]
@@ -87,6 +91,11 @@ class TopUpScreen(Screen):
         if not d.outcome_unknown:       # sent with no answer: a new amount would be a second top-up
             controls.append(kit.button(t("pay.change_amount"), self.change_amount, "top-up-change", primary=False))
         return controls
+
+    def _paid_from(self) -> str:
+        t, amount, name = self.t, self.t.money(self.draft.amount_fen), self.ui.state.acting_for_name
+        return t("pay.from_balance_for", name=name, amount=amount) if name else t("pay.from_balance_amount",
+                                                                                  amount=amount)
 
     def change_amount(self, _event=None) -> None:
         self.step = "amount"
