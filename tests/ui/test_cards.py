@@ -4,12 +4,15 @@ complaint."""
 
 from __future__ import annotations
 
+import httpx
+
+from tests.app.test_prepaid_top_up import AnswerLost
 from tests.e2e.family_world import ELDER, ELDER_NAME, SON, build_family
 from tests.e2e.world import PASSWORD, PIN
-from tests.ui.test_screens import balance_of, signed_in_home
-from tests.ui.ui_support import find, has, label_or_text, screen_text, tap, type_into
-from ui.views.cards import CardScreen
 from tests.ui.test_payment_code import enter_pin
+from tests.ui.test_screens import balance_of, sign_in, signed_in_home
+from tests.ui.ui_support import find, has, label_or_text, screen_text, shell_over, tap, type_into
+from ui.views.cards import CardScreen
 
 
 def test_a_used_card_shows_its_history_and_refunds_what_is_left(world, domains, make_shell, client):
@@ -195,3 +198,31 @@ def test_a_son_acting_for_his_mother_tops_up_her_card_from_her_money(world, doma
     assert label_or_text(page, "top-up-receipt").startswith("Done: CN¥50.00 added to 10 classes at Iron Gym.")
     assert (balance_of(client, ELDER), balance_of(client, SON)) == (hers - 5_000, his)
     assert _card_balance(client, ELDER, card["id"]) == 55_000
+
+
+def test_a_lost_answer_says_so_keeps_the_amount_and_add_again_adds_once(world, domains, client, tmp_path):
+    """The answer to "Add" never comes back: the sentence says trying again never pays twice, the amount can
+    no longer be changed (a new amount would be a second top-up), and "Add" again sends the same key."""
+    lossy = AnswerLost(client._transport)
+    flaky = httpx.Client(base_url="http://testserver", transport=lossy)
+    shell, page = shell_over(flaky, tmp_path)
+    sign_in(shell, page, "meili")
+    tap(page, "setup-care-off")
+    wallet_before = balance_of(client, "meili")
+    tap(page, "home-cards")
+    tap(page, f"cards-card-{domains.meili_card_id}")
+    tap(page, "card-top-up")
+    for key in ("2", "0"):                            # PIN-free
+        tap(page, f"top-up-key-{key}")
+    tap(page, "top-up-continue")
+    tap(page, "top-up-confirm")
+    assert lossy.reached == 1
+    assert label_or_text(page, "error-message") == ("We could not reach Anxin. Check your connection and try again. "
+                                                    "Trying again never pays twice.")
+    assert has(page, "top-up-confirm") and not has(page, "top-up-change")
+    tap(page, "top-up-confirm")
+    assert label_or_text(page, "top-up-receipt").startswith("Done: CN¥20.00 added to 10 classes at Iron Gym. It now "
+                                                            "holds CN¥470.00")
+    assert balance_of(client, "meili") == wallet_before - 2_000          # added once, although sent twice
+    assert _card_balance(client, "meili", domains.meili_card_id) == 47_000
+    flaky.close()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.qr import qr_png
 from tests.e2e.world import PASSWORD, PIN
-from tests.ui.ui_support import find, has, identifiers, label_or_text, screen_text, tap, type_into
+from tests.ui.ui_support import find, has, identifiers, label_or_text, screen_text, shell_over, tap, type_into
 from ui.views.home import HomeScreen
 from ui.views.pay import PayScreen
 from wallet_api.payments.models import Payment
@@ -336,21 +336,8 @@ class LoseFirstPaymentAnswer(httpx.BaseTransport):
 
 
 def test_a_lost_answer_says_so_and_trying_again_never_pays_twice(world, client, tmp_path, db):
-    from app.actions import WalletSession
-    from app.anxin_client import AnxinClient
-    from app.device import DeviceMemory
-    from app.journal_trust import PinnedJournalKeys
-    from app.session import MemoryTokenStore
-    from app.state import AppState
-    from tests.ui.ui_support import FakePage, InlineRunner
-    from ui.shell import Shell
-
     flaky = httpx.Client(base_url="http://testserver", transport=LoseFirstPaymentAnswer(client._transport))
-    wallet = AnxinClient("http://testserver", http=flaky, tokens=MemoryTokenStore(), retries=0)
-    session = WalletSession(wallet, AppState("http://testserver"), DeviceMemory(tmp_path / "d.json"),
-                            PinnedJournalKeys(tmp_path / "k.json"))
-    page = FakePage()
-    shell = Shell(page, session, runner=InlineRunner())
+    shell, page = shell_over(flaky, tmp_path)
     sign_in(shell, page, "meili")
     tap(page, "setup-care-on")
     before = balance_of(client, "meili")

@@ -41,6 +41,23 @@ class InlineRunner:
         apply(ok, result)
 
 
+def shell_over(http: Any, tmp_path: Any, server: str = "http://testserver") -> tuple[Any, FakePage]:
+    """A shell whose client talks through `http` (e.g. a transport that loses answers), on a fresh device."""
+    from app.actions import WalletSession
+    from app.anxin_client import AnxinClient
+    from app.device import DeviceMemory
+    from app.journal_trust import PinnedJournalKeys
+    from app.session import MemoryTokenStore
+    from app.state import AppState
+    from ui.shell import Shell
+
+    wallet = AnxinClient(server, http=http, tokens=MemoryTokenStore(), retries=0)
+    session = WalletSession(wallet, AppState(server), DeviceMemory(tmp_path / "d.json"),
+                            PinnedJournalKeys(tmp_path / "k.json"))
+    page = FakePage()
+    return Shell(page, session, runner=InlineRunner()), page
+
+
 def children(control: Any) -> Iterator[Any]:
     for f in dataclasses.fields(control):
         if f.name.startswith("_"):
