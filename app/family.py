@@ -18,7 +18,7 @@ from app.family_client import FamilyClient
 from app.i18n import Translator
 from app.qr import qr_png
 from app.state import AppState, Preferences
-from wallet_api.schemas import HistoryItem
+from wallet_api.schemas import HistoryItem, Receipt
 from wallet_api.schemas.family_card import FamilyCardOut, FamilyCardsOut
 from wallet_api.schemas.guardian import GuardianOverview, PendingPaymentOut, WaitReason
 from wallet_api.schemas.family import (
@@ -68,8 +68,8 @@ def status_in_words(link: LinkOut, t: Translator) -> str:
     return t(f"family.status.{link.status.value}")
 
 
-def done_by_in_words(item: HistoryItem, t: Translator) -> str | None:
-    """"Done by Jianguo for you" for a history line a relative caused; None for one's own."""
+def done_by_in_words(item: HistoryItem | Receipt, t: Translator) -> str | None:
+    """"Done by Jianguo for you" for a history line or a receipt a relative caused; None for one's own."""
     return t("family.done_by", name=item.done_by) if item.done_by else None
 
 

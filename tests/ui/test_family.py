@@ -56,6 +56,8 @@ def test_a_son_acts_for_his_mother_within_his_grant_and_is_stopped_beyond_it(wor
     assert f"It comes from {ELDER_NAME}'s Anxin balance" in readback
     tap(page, "pay-confirm")                          # no PIN: her grant's limits stand in for it
     assert has(page, "receipt"), identifiers(page)
+    assert label_or_text(page, "receipt-done-by") == f"Done by {SON_NAME} for you"   # the receipt says who
+    assert label_or_text(page, "receipt").endswith(f"CN¥35.00. Done by {SON_NAME} for you")
     assert balance_of(client, ELDER) == before - 3500
 
     shell.open(HistoryScreen(shell))                  # her history, seen by him: done by him
@@ -76,6 +78,14 @@ def test_a_son_acts_for_his_mother_within_his_grant_and_is_stopped_beyond_it(wor
     tap(page, "family-stop-acting")
     assert not has(page, "acting-banner") and shell.state.acting_for is None
     assert shell.state.balance_fen == balance_of(client, SON)
+
+    _, page = signed_in_home(make_shell, ELDER, device="her-phone")   # later, on her phone: her receipt of it
+    tap(page, "home-history")
+    mine = next(i for i in identifiers(page) if i.startswith("history-item-") and "莲花面馆" in label_or_text(page, i)
+                and "Done by" in label_or_text(page, i))
+    tap(page, mine)
+    assert label_or_text(page, "receipt-parties") == f"From {ELDER_NAME} to 莲花面馆"
+    assert label_or_text(page, "receipt-done-by") == f"Done by {SON_NAME} for you"
 
 
 def test_the_elder_edits_the_grant_with_switches_and_ends_it_after_a_confirmation(world, family, make_shell,

@@ -22,7 +22,9 @@ def test_a_relative_pays_for_the_elder_without_her_pin_and_it_is_recorded_with_b
     fam = family(api)
     r = pay_for(api, fam, 12_000)     # above the PIN-free limit: the relative has no PIN and needs none
     assert r.status_code == 201, r.text
-    assert r.json()["payer"] == "Nainai"
+    assert (r.json()["payer"], r.json()["done_by"]) == ("Nainai", "Jianguo")   # the receipt says who did it
+    receipt = client.get(f"/v1/payments/{r.json()['id']}", headers=fam.elder.headers).json()
+    assert receipt["done_by"] == "Jianguo"                                  # and says so later, to her
     assert api.balance(fam.elder) == 200_000 - 12_000
     assert api.balance(fam.son) == 0                     # the elder's money, not the son's
     item = api.history(fam.elder)["items"][0]
@@ -39,7 +41,8 @@ def test_a_relative_pays_for_the_elder_without_her_pin_and_it_is_recorded_with_b
 
 def test_the_elders_own_payments_are_not_marked_done_by_anyone(api):
     fam = family(api)
-    assert api.pay(fam.elder, fam.shop["id"], 1_000).status_code == 201
+    r = api.pay(fam.elder, fam.shop["id"], 1_000)
+    assert r.status_code == 201 and r.json()["done_by"] is None
     assert api.history(fam.elder)["items"][0]["done_by"] is None
 
 

@@ -103,6 +103,8 @@ class ReceiptScreen(Screen):
                      kit.body(t("receipt.from_to", payer=r.payer, payee=r.payee), identifier="receipt-parties"),
                      kit.muted(t("receipt.when", when=t.datetime(r.created_at))),
                      kit.muted(t("receipt.number", number=r.id))]
+            if done_by := done_by_in_words(r, t):    # a relative made this payment for me: say who
+                rows.append(kit.body(done_by, identifier="receipt-done-by"))
             if r.memo:
                 rows.append(kit.muted(t("receipt.memo", memo=r.memo)))
             if r.refunded_fen:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.family import done_by_in_words
 from app.state import MerchantChoice, PaymentDraft
 from ui.shell import Screen
 from ui.views.amount_entry import AmountEntry
@@ -243,6 +244,8 @@ class PayScreen(Screen):
         if receipt.subsidy_fen:
             words += " " + t("pay.done_coupon", subsidy=t.money(receipt.subsidy_fen),
                              amount=t.money(receipt.amount_fen))
+        if done_by := done_by_in_words(receipt, t):
+            words += " " + done_by
         return words
 
     # ---- 4. the PIN ---------------------------------------------------------------------------
@@ -276,6 +279,8 @@ class PayScreen(Screen):
         if r.subsidy_fen:
             rows.append(kit.body(t("pay.done_coupon", subsidy=t.money(r.subsidy_fen), amount=t.money(r.amount_fen)),
                                  identifier="receipt-coupon"))
+        if done_by := done_by_in_words(r, t):
+            rows.append(kit.body(done_by, identifier="receipt-done-by"))
         if balance is not None:
             rows.append(kit.body(t("receipt.balance_now", balance=t.money(balance))))
         return [

@@ -198,7 +198,17 @@ def receipt(session: Session, payment: Payment) -> schemas.Receipt:
         transfer_id=payment.transfer_id, journal_hash=transfer.hash, created_at=payment.created_at,
         refunds=[refund_out(r) for r in refunds], coupon_id=(transfer.details or {}).get("coupon_id"),
         subsidy_fen=(transfer.details or {}).get("subsidy_fen", 0),
-        family_card_id=(transfer.details or {}).get("family_card_id"))
+        family_card_id=(transfer.details or {}).get("family_card_id"), done_by=_done_by(session, payment))
+
+
+def _done_by(session: Session, payment: Payment) -> str | None:
+    """The relative who made this payment for the payer (family/acting.py records it), as history names them.
+    Only a payment someone else made has an actor: one's own payments cost no query."""
+    if payment.actor_user_id is None or payment.actor_user_id == payment.payer_user_id:
+        return None
+    return session.scalar(select(User.display_name).join(DelegatedAction, DelegatedAction.actor_user_id == User.id)
+                          .where(DelegatedAction.transfer_id == payment.transfer_id,
+                                 DelegatedAction.subject_user_id == payment.payer_user_id).limit(1))
 
 
 def refund_out(r: Refund) -> schemas.RefundOut:

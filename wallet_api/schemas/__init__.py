@@ -305,6 +305,8 @@ class Receipt(BaseModel):
     coupon_id: int | None = None
     subsidy_fen: int = Field(default=0, description="Paid by a city coupon; the payer paid amount_fen - subsidy_fen.")
     family_card_id: int | None = Field(default=None, description="The family card that paid the payer's share.")
+    done_by: str | None = Field(default=None, description="The relative who made this payment for the payer "
+                                "(docs/family.md): show 'done by <name> for you', as history does.")
 
 
 # ---- notifications --------------------------------------------------------------------------
