@@ -90,6 +90,10 @@ def test_the_giver_changes_the_cap_within_the_servers_range_after_a_read_back(wo
 def test_the_range_said_is_the_servers_setting(world, family, make_shell, settings):
     settings.family_card_min_cap_fen, settings.family_card_max_cap_fen = 1_000, 50_000
     shell, page = _manage(make_shell, family.card_id)
+    tap(page, "nav-back")
+    assert label_or_text(page, "family-card-give-range") == \
+        "The monthly limit can be between CN¥10.00 and CN¥500.00."      # before giving a new card too
+    tap(page, f"family-card-manage-{family.card_id}")
     tap(page, "family-card-cap-change")
     assert label_or_text(page, "family-cap-range").startswith("A monthly cap is between CN¥10.00 and CN¥500.00.")
     _type(page, "5")

@@ -286,7 +286,10 @@ class FamilyMoneyParts(_Part):
                                            icon=ft.Icons.PAUSE if pause else ft.Icons.PLAY_ARROW, primary=False))
             controls.append(kit.button(t("family.card_manage", holder=card.holder), lambda e, c=card: self.manage(c),
                                        f"family-card-manage-{card.id}", icon=ft.Icons.TUNE, primary=False))
+        cards = self.overview.cards
         controls += [kit.muted(t("family.card_give_hint")),
+                     kit.muted(t("family.card_give_range", low=t.money(cards.cap_min_fen),
+                                 high=t.money(cards.cap_max_fen)), identifier="family-card-give-range"),
                      kit.field(t("family.card_holder"), "family-card-holder", value=self.holder,
                                on_change=lambda e: setattr(self, "holder", e.control.value)),
                      kit.field(t("family.card_cap"), "family-card-cap", value=self.cap,
