@@ -64,20 +64,24 @@ def test_the_scaling_benchmark_reports_every_size_and_the_audit_cost(results, ba
     r = results[f"scaling_{backend}"]
     assert len(r["accounts"]) >= 2 and len(r["journal"]) >= 2 and r["rounds"] >= 2
     for row in r["accounts"]:
-        for figure in ("payments_per_s", "balance_reads_per_s", "payments_per_s_ratio", "balance_reads_per_s_ratio"):
+        for figure in ("payments_per_s", "balance_reads_per_s", "payments_per_s_ratio", "balance_reads_per_s_ratio",
+                       "payments_cpu_ms", "balance_reads_cpu_ms", "payments_cpu_ratio", "balance_reads_cpu_ratio"):
             assert _finite(row[figure]["median"], row[figure]["min"], row[figure]["max"]), (figure, row)
         assert _finite(row["log_bound"]) and isinstance(row["within_log_bound"], bool)
+        assert isinstance(row["within_log_bound_cpu"], bool)
     assert r["query_plans_at_largest"]["statements"] and isinstance(r["query_plans_at_largest"]["full_scans"], list)
     for row in r["journal"]:
         assert _finite(row["payments_per_s_ratio"], row["hot_history_pages_per_s_ratio"], row["postings"],
-                       row["audit_verify_s"]["median"])
+                       row["audit_verify_s"]["median"], row["audit_verify_cpu_s"]["median"])
         # Net of the fixed cost (measured with no journal): may come out at or below zero at CI's tiny sizes.
         for figure in ("audit_verify_s_per_million_postings", "audit_verify_s_per_million_transfers",
-                       "audit_verify_per_entry_ratio"):
+                       "audit_verify_cpu_s_per_million_postings", "audit_verify_per_entry_ratio",
+                       "audit_verify_per_entry_cpu_ratio"):
             assert math.isfinite(row[figure])
     assert r["journal"][0]["postings"] < r["journal"][-1]["postings"]
     assert all(math.isfinite(r[f]) for f in ("audit_verify_marginal_s_per_million_postings", "audit_verify_fixed_s",
-                                             "audit_verify_per_entry_ratio", "journal_grow_transfers_per_s"))
+                                             "audit_verify_fixed_cpu_s", "audit_verify_per_entry_ratio",
+                                             "audit_verify_per_entry_cpu_ratio", "journal_grow_transfers_per_s"))
 
 
 @pytest.mark.slow

@@ -12,16 +12,19 @@ a warmer machine), and at each visit, after the same short warm-up on that datab
 
 Each is reported per size as the median of the rounds with its spread, and as a ratio to the
 smallest size taken within each round (median and spread of those ratios); the bound is
-logarithmic: ratio >= log(smallest) / log(size) (a B-tree gets one level deeper). At the largest
-size the query plans of the ledger's statements are recorded (is any a scan?).
+logarithmic: ratio >= log(smallest) / log(size) (a B-tree gets one level deeper). Beside the wall
+clock, this process's CPU time per operation and its ratio: on SQLite that is nearly all of the
+work (the database runs in the process), and it barely moves with the machine's load, which the
+wall clock does by 2-4x here. At the largest size the query plans of the ledger's statements are
+recorded (is any a scan?).
 
 **Journal.** A separate database with a small, fixed number of accounts (JOURNAL_ACCOUNTS), so that
 the journal's length and not the number of account chains is what grows. Real transfers through
 `post_transfer` (a batch of them per transaction; a tenth from one hot account) grow it to each
 length in JOURNAL_POSTINGS; at each: `anxin audit verify` (admin.audit_verify, what the command runs;
-VERIFY_RUNS times, median) as seconds per million postings and per million transfers, the ratio of
-that per-entry time to the shortest length's (linear => about 1), payments/s and the hot account's
-newest history page.
+VERIFY_RUNS times, median; wall and CPU) as seconds per million postings and per million transfers,
+net of its fixed cost (verify with the same accounts and no journal), the ratio of that per-entry
+time to the shortest length's (linear => about 1), payments/s and the hot account's newest history page.
 
     .venv/bin/python -m pytest tests/bench/bench_scaling.py -s -q -o python_files="bench_*.py"
     ANXIN_BENCH_SCALE=0.02 ...     # a small size (CI)
@@ -217,15 +220,19 @@ def account_sizes(settings: Settings, backend: str, workdir: Path) -> dict:
             grow_accounts(engines[size], 0, size)
             loads[size] = time.perf_counter() - started
             ids[size] = _account_ids(engines[size])
-        pay = {size: [] for size in SIZES}
-        read = {size: [] for size in SIZES}
+        pay, read = {size: [] for size in SIZES}, {size: [] for size in SIZES}
+        pay_cpu, read_cpu = {size: [] for size in SIZES}, {size: [] for size in SIZES}
         load_avg = []
         for r in range(ROUNDS):
             for size in SIZES if r % 2 == 0 else reversed(SIZES):
                 payments_per_s(factories[size], ids[size], max(10, OPERATIONS // 5), r)  # the same warm-up
                 reads_per_s(factories[size], size, max(10, OPERATIONS // 5), r)
+                cpu = time.process_time()
                 pay[size].append(payments_per_s(factories[size], ids[size], OPERATIONS, 1000 + r))
+                pay_cpu[size].append((time.process_time() - cpu) / OPERATIONS * 1e3)
+                cpu = time.process_time()
                 read[size].append(reads_per_s(factories[size], size, OPERATIONS * 2, 1000 + r))
+                read_cpu[size].append((time.process_time() - cpu) / (OPERATIONS * 2) * 1e3)
                 load_avg.append(os.getloadavg()[0])
         plans = query_plans(engines[SIZES[-1]], ids[SIZES[-1]])
     finally:
@@ -239,23 +246,33 @@ def account_sizes(settings: Settings, backend: str, workdir: Path) -> dict:
                "balance_reads_per_s": spread(read[size]),
                "payments_per_s_ratio": spread([a / b for a, b in zip(pay[size], pay[smallest], strict=True)], 3),
                "balance_reads_per_s_ratio": spread([a / b for a, b in zip(read[size], read[smallest], strict=True)], 3),
+               # This process's CPU per operation: on SQLite nearly all of the work (the database runs in it),
+               # on PostgreSQL only the client's side. Far steadier than wall time on a shared machine.
+               "payments_cpu_ms": spread(pay_cpu[size], 3), "balance_reads_cpu_ms": spread(read_cpu[size], 3),
+               "payments_cpu_ratio": spread([b / a for a, b in zip(pay_cpu[size], pay_cpu[smallest], strict=True)], 3),
+               "balance_reads_cpu_ratio": spread([b / a for a, b in zip(read_cpu[size], read_cpu[smallest],
+                                                                           strict=True)], 3),
                "log_bound": _bound(smallest, size)}
         row["within_log_bound"] = all(row[f"{f}_ratio"]["median"] >= row["log_bound"]
                                       for f in ("payments_per_s", "balance_reads_per_s"))
+        row["within_log_bound_cpu"] = all(row[f"{f}_cpu_ratio"]["median"] >= row["log_bound"]
+                                          for f in ("payments", "balance_reads"))
         rows.append(row)
     return {"rows": rows, "query_plans_at_largest": plans,
             "load_average": {"min": min(load_avg), "max": max(load_avg)}}
 
 
-def verify_seconds(settings: Settings, runs: int = VERIFY_RUNS) -> tuple[list[float], LedgerReport]:
-    """`anxin audit verify` `runs` times (what the command runs, engine and key loading included)."""
-    times = []
+def verify_seconds(settings: Settings, runs: int = VERIFY_RUNS) -> tuple[list[float], list[float], LedgerReport]:
+    """`anxin audit verify` `runs` times (what the command runs, engine and key loading included): wall seconds
+    and this process's CPU seconds of each run."""
+    times, cpus = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         audit = admin.audit_verify(settings)
         times.append(time.perf_counter() - started)
+        cpus.append(time.process_time() - cpu)
         assert audit.report.ok, audit.report.findings[:3]
-    return times, audit.report.ledger
+    return times, cpus, audit.report.ledger
 
 
 def journal_lengths(settings: Settings) -> dict:
@@ -269,7 +286,8 @@ def journal_lengths(settings: Settings) -> dict:
     # What verify costs with the same accounts and no journal (engine, key, invariants, the account rows):
     # subtracted below so that the per-entry figures are the journal's own.
     verify_seconds(settings, 1)  # not counted: the process's first audit imports and compiles what it needs
-    fixed_s = statistics.median(verify_seconds(settings, 5)[0])
+    fixed_times, fixed_cpus, _ = verify_seconds(settings, 5)
+    fixed_s, fixed_cpu = statistics.median(fixed_times), statistics.median(fixed_cpus)
     try:
         for postings in JOURNAL_POSTINGS:
             transfers = postings // 2  # every bench transfer has two legs
@@ -278,28 +296,31 @@ def journal_lengths(settings: Settings) -> dict:
             grow_s += time.perf_counter() - started
             made = transfers
             admin.audit_checkpoint(settings)
-            times, counted = verify_seconds(settings)
-            journal_s = statistics.median(times) - fixed_s
+            times, cpus, counted = verify_seconds(settings)
+            journal_s, journal_cpu = statistics.median(times) - fixed_s, statistics.median(cpus) - fixed_cpu
             rows.append({"transfers": counted.transfers, "postings": counted.postings, "accounts": counted.accounts,
                          "load_average": os.getloadavg()[0], "audit_verify_s": spread(times, 3),
                          "audit_verify_s_per_million_postings": round(journal_s / counted.postings * 1e6, 1),
                          "audit_verify_s_per_million_transfers": round(journal_s / counted.transfers * 1e6, 1),
+                         "audit_verify_cpu_s": spread(cpus, 3),
+                         "audit_verify_cpu_s_per_million_postings": round(journal_cpu / counted.postings * 1e6, 1),
                          "payments_per_s": round(payments_per_s(db, ids, OPERATIONS, transfers), 1),
                          "hot_history_pages_per_s": round(history_per_s(db, OPERATIONS), 1)})
     finally:
         engine.dispose()
     first, last = rows[0], rows[-1]
     for row in rows:
-        per_entry = first["audit_verify_s_per_million_postings"]  # not above zero only at CI's tiny sizes, in noise
-        row["audit_verify_per_entry_ratio"] = (round(row["audit_verify_s_per_million_postings"] / per_entry, 3)
-                                               if per_entry > 0 else 0.0)
+        for ratio, figure in (("audit_verify_per_entry_ratio", "audit_verify_s_per_million_postings"),
+                              ("audit_verify_per_entry_cpu_ratio", "audit_verify_cpu_s_per_million_postings")):
+            per_entry = first[figure]  # not above zero only at CI's tiny sizes, in noise
+            row[ratio] = round(row[figure] / per_entry, 3) if per_entry > 0 else 0.0
         for figure in ("payments_per_s", "hot_history_pages_per_s"):
             row[f"{figure}_ratio"] = round(row[figure] / first[figure], 3)
         row["log_bound"] = _bound(first["transfers"], row["transfers"])
     marginal = ((last["audit_verify_s"]["median"] - first["audit_verify_s"]["median"])
                 / (last["postings"] - first["postings"]) * 1e6)
     return {"rows": rows, "grow_transfers_per_s": round((made / grow_s) if grow_s else 0, 1),
-            "audit_verify_fixed_s": round(fixed_s, 3),
+            "audit_verify_fixed_s": round(fixed_s, 3), "audit_verify_fixed_cpu_s": round(fixed_cpu, 3),
             "audit_verify_marginal_s_per_million_postings": round(marginal, 1)}
 
 
@@ -315,8 +336,10 @@ def test_figures_as_accounts_and_journal_grow(settings, backend, tmp_path):
               "journal_accounts": JOURNAL_ACCOUNTS, "journal": journal["rows"],
               "journal_grow_transfers_per_s": journal["grow_transfers_per_s"],
               "audit_verify_fixed_s": journal["audit_verify_fixed_s"],
+              "audit_verify_fixed_cpu_s": journal["audit_verify_fixed_cpu_s"],
               "audit_verify_marginal_s_per_million_postings": journal["audit_verify_marginal_s_per_million_postings"],
               "audit_verify_per_entry_ratio": journal["rows"][-1]["audit_verify_per_entry_ratio"],
+              "audit_verify_per_entry_cpu_ratio": journal["rows"][-1]["audit_verify_per_entry_cpu_ratio"],
               "ratio": {"worst": min(min(r["payments_per_s_ratio"]["median"], r["balance_reads_per_s_ratio"]["median"])
                                      for r in rows)},
               "target": "every ratio >= log(smallest)/log(size)",
