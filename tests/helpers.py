@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from wallet_api.db import transaction
 from wallet_api.ledger.accounts import account_by_code
@@ -141,3 +141,27 @@ class Api:
         r = self.c.get("/v1/notifications", headers=person.headers)
         assert r.status_code == 200, r.text
         return r.json()
+
+
+class StatementLog:
+    """The SQL statements SQLAlchemy sends on an engine while active (`with StatementLog(engine) as log`), for
+    tests that pin how many round-trips a request costs. SQLite's `BEGIN IMMEDIATE` is left out (PostgreSQL's
+    BEGIN is implicit in the driver), so both databases count the same work. The ledger's four statements on
+    the driver cursor (wallet_api/ledger/posting.py) are not seen here: they are fixed by construction."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.statements = engine, []
+
+    def _seen(self, _conn, _cursor, statement, _params, _context, executemany) -> None:
+        if not statement.startswith("BEGIN"):
+            self.statements.append(statement)
+
+    def __enter__(self) -> StatementLog:
+        event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def __len__(self) -> int:
+        return len(self.statements)

@@ -51,6 +51,17 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def transaction_cache(session: Session, name: str) -> dict:
+    """A dict that lives as long as the session's current transaction, for facts that transaction has already
+    read or written (an account's id, the transfer it just posted) so that nothing reads them twice. A new
+    transaction starts empty: nothing a rolled-back transaction saw can leak into the next one."""
+    transaction, caches = session.info.get("transaction_cache", (None, {}))
+    if transaction is not session.get_transaction():
+        caches = {}
+        session.info["transaction_cache"] = (session.get_transaction(), caches)
+    return caches.setdefault(name, {})
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from wallet_api.errors import IdempotencyKeyMissing, IdempotencyMismatch
@@ -54,35 +55,38 @@ def run_once(db: sessionmaker[Session], *, scope: str, key: str | None, request:
         if stored is not None:
             return stored
         guard()
-    for _attempt in range(3):
-        try:
-            return _claim_and_run(db, scope, key, request_hash, action, status_code)
-        except _LostRace:
-            continue  # a concurrent duplicate committed first: read its answer
-    raise IdempotencyMismatch("This Idempotency-Key is in use by a request that keeps failing; use a new key.")
+    return _claim_and_run(db, scope, key, request_hash, action, status_code)
 
 
-class _LostRace(Exception):
-    pass
+_records = IdempotencyRecord.__table__
+_INSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
+def _claim(session: Session, scope: str, key: str, request_hash: str) -> int | None:
+    """Insert the key's record; its id, or None when the key is already taken. A concurrent duplicate waits
+    here on the unique index (PostgreSQL; SQLite has one writer at a time) until the first request's
+    transaction ends: None if it committed, a fresh claim if it rolled back."""
+    insert = _INSERT[session.get_bind().dialect.name](_records)
+    return session.scalar(insert.values(scope=scope, key=key, request_hash=request_hash, created_at=utcnow())
+                          .on_conflict_do_nothing(index_elements=["scope", "key"]).returning(_records.c.id))
 
 
 def _claim_and_run(db: sessionmaker[Session], scope: str, key: str, request_hash: str,
                    action: Callable[[Session], BaseModel], status_code: int) -> Outcome:
+    # The claim and the answer go through Core (no unit of work for a row the request never reads back).
     with db() as session, session.begin():
-        stored = _stored(session, scope, key, request_hash)
-        if stored is not None:
+        record_id = _claim(session, scope, key, request_hash)
+        if record_id is None:  # answered before (or just now by a concurrent duplicate): replay that answer
+            stored = _stored(session, scope, key, request_hash)
+            if stored is None:  # cannot happen while records are kept; never run the action twice for it
+                raise IdempotencyMismatch("This Idempotency-Key is in use by another request; retry in a moment.")
             return stored
-        record = IdempotencyRecord(scope=scope, key=key, request_hash=request_hash, created_at=utcnow())
-        session.add(record)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise _LostRace from None
         result = action(session)
         # A reply model may name its own status: a payment held for the guardian answers 202, not 201.
         status_code = getattr(type(result), "HTTP_STATUS", status_code)
         body = result.model_dump(mode="json")
-        record.status_code, record.response = status_code, body
+        session.execute(update(_records).where(_records.c.id == record_id)
+                        .values(status_code=status_code, response=body))
         return Outcome(status_code, body, replayed=False)
 
 

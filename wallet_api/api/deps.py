@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from wallet_api.auth.models import AuthSession, User, UserRole
@@ -29,6 +29,7 @@ from wallet_api.family import acting
 from wallet_api.family.errors import ActingForNotAllowed
 from wallet_api.family.scopes import Rule, rule_for
 from wallet_api.funding.bank import BankGateway
+from wallet_api.guardian.models import Guardianship
 from wallet_api.idempotency import Outcome
 from wallet_api.ledger.signing import JournalSigner
 from wallet_api.types import utcnow
@@ -86,6 +87,15 @@ class Principal:
     user: User
     session_id: str
     roles: frozenset[str]
+    guarded: bool  # has an active safety guardian (wallet_api/guardian): payments are screened
+
+
+# Read with the sign-in in the same query (every authenticated request pays for it): the roles, and
+# whether the user has an active guardian (a payment from someone without one needs no guardianship lookup).
+_ROLES = (select(func.aggregate_strings(UserRole.role, ",")).where(UserRole.user_id == User.id)
+          .correlate(User).scalar_subquery())
+_GUARDED = (select(Guardianship.id).where(Guardianship.elder_user_id == User.id, Guardianship.status == "active")
+            .correlate(User).exists())
 
 
 def current_principal(db: DbDep, settings: SettingsDep,
@@ -95,14 +105,15 @@ def current_principal(db: DbDep, settings: SettingsDep,
     claims = decode_access(settings, creds.credentials)
     with db() as session, session.begin():
         # The sign-in and its user in one query (every authenticated request pays for this).
-        user = session.scalar(select(User).join(AuthSession, AuthSession.user_id == User.id)
+        row = session.execute(select(User, _ROLES, _GUARDED).join(AuthSession, AuthSession.user_id == User.id)
                               .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id,
-                                     AuthSession.revoked_at.is_(None)))
-        if user is None:
+                                     AuthSession.revoked_at.is_(None))).first()
+        if row is None:
             raise TokenInvalid("This sign-in has ended. Please sign in again.")
-        roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == user.id)))
+        user, roles, guarded = row
         session.expunge(user)
-    return Principal(user=user, session_id=claims.session_id, roles=roles)
+    return Principal(user=user, session_id=claims.session_id, roles=frozenset(roles.split(",") if roles else ()),
+                     guarded=bool(guarded))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -133,7 +144,7 @@ def current_actor(request: Request, principal: CurrentPrincipal, db: DbDep, acti
     user = principal.user
     rule = route_rule(request)
     if not acting_for or not rule.delegable:
-        return acting.Actor(user=user, subject=user)
+        return acting.Actor(user=user, subject=user, guarded=principal.guarded)
     with db() as session, session.begin():
         return acting.resolve(session, user, acting_for, rule)
 

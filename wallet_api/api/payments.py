@@ -83,7 +83,8 @@ def _pay_shop(s, settings, actor: acting.Actor, payer: User, merchant, data: sch
                                                actor_user_id=by)
     if not actor.delegated:  # a relative's payments are bounded by their grant's limits instead
         service.check_merchant_payable(payer, merchant)
-        screening = guardian.screen(s, settings, payer, data.amount_fen, now, merchant_id=merchant.id)
+        screening = guardian.screen(s, settings, payer, data.amount_fen, now, merchant_id=merchant.id,
+                                    guarded=actor.guarded)
         if screening is not None:  # risky for an elder with a guardian: the money waits in the holds account
             return _hold(s, settings, payer, screening, data, now, merchant=merchant)
     return service.pay_merchant(s, payer, merchant, data.amount_fen, data.memo, actor_user_id=by)

@@ -42,6 +42,8 @@ class Actor:
     subject: User
     link_id: int | None = None
     scopes: frozenset[Scope] = field(default_factory=frozenset)
+    # Whether the subject had an active safety guardian when the sign-in was checked; None: not known.
+    guarded: bool | None = None
 
     @property
     def delegated(self) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from wallet_api.db import transaction_cache
 from wallet_api.errors import InsufficientFunds, InvalidAmount, NotFound
 from wallet_api.ledger.hashing import posting_hash, transfer_hash
 from wallet_api.types import utcnow
@@ -36,6 +37,7 @@ class PostedTransfer:
     hash: str
     created_at: Any
     balances: dict[int, int]  # account id -> balance after
+    details: dict[str, Any]
 
 
 class LedgerError(InvalidAmount):
@@ -124,4 +126,12 @@ def post_transfer(session: Session, *, kind: str, legs: Sequence[Leg], memo: str
         cursor.executemany(sql.update_account, updates)
     finally:
         cursor.close()
-    return PostedTransfer(id=transfer_id, ref=ref, hash=t_hash, created_at=created_at, balances=balances)
+    posted = PostedTransfer(id=transfer_id, ref=ref, hash=t_hash, created_at=created_at, balances=balances,
+                            details=details)
+    transaction_cache(session, "posted")[transfer_id] = posted
+    return posted
+
+
+def posted_in_this_transaction(session: Session, transfer_id: int) -> PostedTransfer | None:
+    """The transfer as this transaction just posted it (a receipt needs no read of a row it wrote), else None."""
+    return transaction_cache(session, "posted").get(transfer_id)

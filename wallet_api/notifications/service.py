@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wallet_api.auth.models import Preferences
@@ -27,6 +27,21 @@ def notify(session: Session, user_id: int, category: NotificationCategory, messa
                         created_at=utcnow())
     session.add(note)
     return note
+
+
+def message(user_id: int, category: NotificationCategory, message_key: str, text: str, **params: Any) -> dict:
+    """One message for `send_all`: the same arguments as `notify`."""
+    return {"user_id": user_id, "category": category, "message_key": message_key, "text": text, "params": params}
+
+
+def send_all(session: Session, messages: list[dict]) -> None:
+    """Queue several messages (built with `message`) in one statement, for a hot path that never reads them
+    back (a payment's two notices): Core rather than ORM objects, inside the caller's transaction."""
+    now = utcnow()
+    rows = [m | {"category": str(m["category"]), "created_at": now} for m in messages
+            if m["category"] is not NotificationCategory.MARKETING or marketing_allowed(session, m["user_id"])]
+    if rows:
+        session.execute(insert(Notification), rows)
 
 
 def inbox(session: Session, user_id: int, *, unread_only: bool = False, limit: int = 100) -> list[Notification]:

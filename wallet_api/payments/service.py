@@ -12,13 +12,15 @@ from sqlalchemy.orm import Session
 
 from wallet_api import schemas
 from wallet_api.auth.models import User
+from wallet_api.db import transaction_cache
 from wallet_api.errors import (Forbidden, InsufficientFunds, InvalidAmount, MerchantNotFound, NotFound,
                                PayeeNotFound, RefundExceedsPayment, SelfPayment, ValidationFailed)
 from wallet_api.family.models import DelegatedAction
 from wallet_api.ledger import Account, Leg, Posting, Transfer, post_transfer
 from wallet_api.ledger.accounts import wallet_code
+from wallet_api.ledger.posting import posted_in_this_transaction
 from wallet_api.merchants.models import Merchant
-from wallet_api.notifications.service import notify
+from wallet_api.notifications.service import message, notify, send_all
 from wallet_api.payments.models import Payment, Refund
 from wallet_api.schemas import NotificationCategory as Cat
 
@@ -28,10 +30,13 @@ def yuan(fen: int) -> str:
 
 
 def wallet_account_id(session: Session, user_id: int) -> int:
-    account_id = session.scalar(select(Account.id).where(Account.code == wallet_code(user_id)))
-    if account_id is None:
-        raise NotFound("This user has no wallet.")
-    return account_id
+    known = transaction_cache(session, "wallet_ids")  # an account's id never changes: one read per transaction
+    if user_id not in known:
+        account_id = session.scalar(select(Account.id).where(Account.code == wallet_code(user_id)))
+        if account_id is None:
+            raise NotFound("This user has no wallet.")
+        known[user_id] = account_id
+    return known[user_id]
 
 
 def _require_positive(amount: int) -> None:
@@ -42,7 +47,11 @@ def _require_positive(amount: int) -> None:
 
 
 def wallet_balance(session: Session, user_id: int) -> int:
-    return session.scalar(select(Account.balance).where(Account.code == wallet_code(user_id)))
+    row = session.execute(select(Account.id, Account.balance).where(Account.code == wallet_code(user_id))).first()
+    if row is None:
+        return None
+    transaction_cache(session, "wallet_ids")[user_id] = row.id  # the payment that follows needs no second read
+    return row.balance
 
 
 def check_merchant_payable(payer: User, merchant: Merchant) -> None:
@@ -68,11 +77,12 @@ def pay_merchant(session: Session, payer: User, merchant: Merchant, amount: int,
     payment = Payment(kind="merchant", payer_user_id=payer.id, merchant_id=merchant.id, amount=amount, memo=memo,
                       transfer_id=transfer.id, actor_user_id=actor_user_id, created_at=transfer.created_at)
     session.add(payment)
-    notify(session, payer.id, Cat.TRANSACTIONAL, "notice.payment_sent",
-           f"You paid {merchant.name} {yuan(amount)} CNY.", amount_fen=amount, payee=merchant.name)
-    notify(session, merchant.owner_user_id, Cat.TRANSACTIONAL, "notice.payment_received",
-           f"{merchant.name} received {yuan(amount)} CNY from {payer.display_name}.", amount_fen=amount,
-           payer=payer.display_name)
+    send_all(session, [
+        message(payer.id, Cat.TRANSACTIONAL, "notice.payment_sent",
+                f"You paid {merchant.name} {yuan(amount)} CNY.", amount_fen=amount, payee=merchant.name),
+        message(merchant.owner_user_id, Cat.TRANSACTIONAL, "notice.payment_received",
+                f"{merchant.name} received {yuan(amount)} CNY from {payer.display_name}.", amount_fen=amount,
+                payer=payer.display_name)])
     session.flush()
     return payment
 
@@ -182,7 +192,8 @@ def can_see_payment(session: Session, user: User, payment: Payment) -> bool:
 
 
 def receipt(session: Session, payment: Payment) -> schemas.Receipt:
-    transfer = session.get(Transfer, payment.transfer_id)
+    # A payment just made: the transfer as this transaction posted it, not read back.
+    transfer = posted_in_this_transaction(session, payment.transfer_id) or session.get(Transfer, payment.transfer_id)
     payer = session.get(User, payment.payer_user_id)
     if payment.merchant_id is not None:
         merchant = session.get(Merchant, payment.merchant_id)
