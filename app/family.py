@@ -68,6 +68,14 @@ def status_in_words(link: LinkOut, t: Translator) -> str:
     return t(f"family.status.{link.status.value}")
 
 
+def invite_expiry_in_words(link: LinkOut, t: Translator) -> str | None:
+    """"Can be accepted until 7 December" for an invitation still waiting; None otherwise (an expired one
+    says so in its status)."""
+    if link.status != LinkStatus.INVITED or link.invite_expires_at is None:
+        return None
+    return t("family.invite_until", date=t.date(link.invite_expires_at))
+
+
 def done_by_in_words(item: HistoryItem | Receipt, t: Translator) -> str | None:
     """"Done by Jianguo for you" for a history line or a receipt a relative caused; None for one's own."""
     return t("family.done_by", name=item.done_by) if item.done_by else None

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # Family cards (docs/family-card-and-guardian.md): the range a giver may set as the monthly cap (fen).
     family_card_min_cap_fen: int = 1
     family_card_max_cap_fen: int = 300_000
+    # Family invitations by name or phone (docs/family.md): not accepted within this many days, they expire.
+    family_invite_days: int = Field(default=7, ge=1)
 
     # The safety guardian's risk rules (wallet_api/guardian/rules.py). A payment by an elder with a guardian
     # waits for the guardian when it is the first to a payee and above new_payee_threshold, or above

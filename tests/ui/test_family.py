@@ -6,6 +6,8 @@ the elder's waiting payment in words, taken back; care mode kept simple."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from app.errors import PaymentWaiting
@@ -134,6 +136,7 @@ def test_inviting_by_name_and_by_a_one_time_qr_typed_or_pictured(world, family, 
 
     xiaoming, xpage = family_screen(make_shell, "xiaoming")
     invited = xiaoming.screen.overview.links.looking_after[0]
+    assert "Can be accepted until " in label_or_text(xpage, f"family-elder-{invited.id}")   # a week from now
     tap(xpage, f"family-accept-{invited.id}")
     assert has(xpage, f"family-act-{invited.id}")
 
@@ -145,6 +148,25 @@ def test_inviting_by_name_and_by_a_one_time_qr_typed_or_pictured(world, family, 
     type_into(jpage, "family-join-code", payload)                 # a second use of the one-time code
     tap(jpage, "family-join-send")
     assert "error-message" in identifiers(jpage)
+
+
+def test_an_invitation_not_accepted_in_time_shows_as_expired_and_cannot_be_accepted(world, family, make_shell, app):
+    shell, page = family_screen(make_shell, "meili")
+    type_into(page, "family-invite-name", "xiaoming")
+    tap(page, "family-invite-send")
+    later = datetime.now(UTC) + timedelta(days=8)       # the server's clock, a week and a day on
+    app.state.clock = lambda: later
+
+    xiaoming, xpage = family_screen(make_shell, "xiaoming")
+    invited = xiaoming.screen.overview.links.looking_after[0]
+    assert label_or_text(xpage, f"family-elder-{invited.id}").startswith(
+        "Chen Meili 陈美丽. Invitation expired: it was not accepted in time.")
+    assert not has(xpage, f"family-accept-{invited.id}") and has(xpage, f"family-decline-{invited.id}")
+
+    shell.screen.reload()                               # her side: expired too, nothing to edit
+    assert label_or_text(page, f"family-helper-{invited.id}").startswith(
+        "Zhang Xiaoming 张小明. Invitation expired")
+    assert not has(page, f"family-edit-{invited.id}") and has(page, f"family-end-{invited.id}")
 
 
 def test_family_cards_the_holder_sees_what_is_left_and_the_giver_pauses(world, family, make_shell):

@@ -286,3 +286,52 @@ def test_a_new_china_day_gives_the_relative_the_whole_day_limit_again(api, db):
     assert pay_for(api, fam, 10_000).status_code == 201
     with db() as s:
         assert s.get(FamilyLink, fam.link["id"]).spent_today == 10_000
+
+
+def test_an_invitation_by_name_expires_after_the_invite_days_and_the_elder_can_send_it_again(api, client, app):
+    elder = api.funded("nainai", 10_000, display_name="Nainai")
+    son = api.register("jianguo", display_name="Jianguo")
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    app.state.clock = lambda: start
+    r = client.post("/v1/family/invites", json={"relative": "jianguo", "grant": grant()}, headers=elder.headers)
+    assert r.status_code == 201, r.text
+    sent = r.json()
+    assert sent["status"] == "invited"
+    assert datetime.fromisoformat(sent["invite_expires_at"]) == start + timedelta(days=7)   # the default week
+
+    app.state.clock = lambda: start + timedelta(days=7) - timedelta(seconds=1)
+    assert client.get("/v1/family/links", headers=son.headers).json()["looking_after"][0]["status"] == "invited"
+    app.state.clock = lambda: start + timedelta(days=7)
+    for person, side in ((son, "looking_after"), (elder, "looked_after_by")):   # both sides see it expired
+        shown = client.get("/v1/family/links", headers=person.headers).json()[side]
+        assert [(x["id"], x["status"]) for x in shown] == [(sent["id"], "expired")]
+    r = client.post(f"/v1/family/links/{sent['id']}/accept", headers=son.headers)
+    assert (r.status_code, r.json()["code"], r.json()["link_id"]) == (410, "family_invite_expired", sent["id"])
+    assert "Ask Nainai to invite you again" in r.json()["detail"]
+    assert client.get("/v1/wallet", headers=acting_for(son, elder)).json()["code"] == "not_delegated"
+
+    again = client.post("/v1/family/invites", json={"relative": "jianguo", "grant": grant()}, headers=elder.headers)
+    assert again.status_code == 201, again.text
+    assert (again.json()["id"], again.json()["status"]) == (sent["id"], "invited")   # the same link, sent anew
+    assert datetime.fromisoformat(again.json()["invite_expires_at"]) == start + timedelta(days=14)
+    r = client.post(f"/v1/family/links/{sent['id']}/accept", headers=son.headers)
+    assert (r.status_code, r.json()["status"], r.json()["invite_expires_at"]) == (200, "active", None)
+    assert client.get("/v1/wallet", headers=acting_for(son, elder)).status_code == 200
+
+
+def test_the_invite_days_are_a_setting_and_an_accepted_link_never_expires_as_an_invitation(api, client, app):
+    app.state.settings.family_invite_days = 2
+    elder = api.funded("nainai", 10_000, display_name="Nainai")
+    son, daughter = api.register("jianguo", display_name="Jianguo"), api.register("meili", display_name="Meili")
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    app.state.clock = lambda: start
+    invites = [client.post("/v1/family/invites", json={"relative": who, "grant": grant()},
+                           headers=elder.headers).json() for who in ("jianguo", "meili")]
+    assert datetime.fromisoformat(invites[0]["invite_expires_at"]) == start + timedelta(days=2)
+    assert client.post(f"/v1/family/links/{invites[0]['id']}/accept", headers=son.headers).status_code == 200
+    app.state.clock = lambda: start + timedelta(days=30)
+    shown = client.get("/v1/family/links", headers=elder.headers).json()["looked_after_by"]
+    assert [(x["relative"]["username"], x["status"]) for x in shown] == [("jianguo", "active"), ("meili", "expired")]
+    r = client.post(f"/v1/family/links/{invites[1]['id']}/accept", headers=daughter.headers)
+    assert (r.status_code, r.json()["code"]) == (410, "family_invite_expired")
+    assert client.delete(f"/v1/family/links/{invites[1]['id']}", headers=daughter.headers).status_code == 204

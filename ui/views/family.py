@@ -14,7 +14,8 @@ LinkOut = Any   # wallet_api.schemas.family.LinkOut (ui never imports the server
 
 import flet as ft
 
-from app.family import FamilyOverview, grant_in_words, read_overview, status_in_words, yuan_to_fen
+from app.family import (FamilyOverview, grant_in_words, invite_expiry_in_words, read_overview, status_in_words,
+                        yuan_to_fen)
 from ui.shell import Screen
 from ui.views.family_parts import FamilyMoneyParts, InviteParts
 
@@ -88,7 +89,8 @@ class FamilyScreen(Screen):
 
     def _link_card(self, link: LinkOut, name: str, identifier: str, **whom: str) -> ft.Control:
         """One person and what the grant lets them do, in words (shown, and as one accessible label)."""
-        lines = [status_in_words(link, self.t), *grant_in_words(link.grant, self.t, **whom)]
+        until = invite_expiry_in_words(link, self.t)
+        lines = [status_in_words(link, self.t), *([until] if until else []), *grant_in_words(link.grant, self.t, **whom)]
         return self.kit.card([self.kit.text(name, weight=ft.FontWeight.BOLD), *[self.kit.body(x) for x in lines]],
                              identifier=identifier, label=". ".join([name, *lines]))
 
@@ -99,7 +101,7 @@ class FamilyScreen(Screen):
         for link in live:
             name = link.relative.display_name
             controls.append(self._link_card(link, name, f"family-helper-{link.id}", relative=name))
-            if not self.care:
+            if not self.care and link.status != "expired":   # an expired invitation: end it or invite again
                 controls.append(kit.button(t("family.edit_grant", name=name), lambda e, x=link: self.edit(x),
                                            f"family-edit-{link.id}", icon=ft.Icons.TUNE, primary=False))
             controls.append(kit.button(t("family.end_helper", name=name), lambda e, x=link: self.ask_end(x),
@@ -116,6 +118,7 @@ class FamilyScreen(Screen):
             if link.status == "invited":
                 controls.append(kit.button(t("family.accept", name=name), lambda e, x=link: self.accept(x),
                                            f"family-accept-{link.id}", icon=ft.Icons.CHECK))
+            if link.status in ("invited", "expired"):          # an expired one can only be cleared away
                 controls.append(kit.button(t("family.decline"), lambda e, x=link: self.ask_end(x),
                                            f"family-decline-{link.id}", primary=False))
             elif link.status == "active" and self.ui.state.acting_for != link.elder.username:

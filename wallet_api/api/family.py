@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from wallet_api import schemas
-from wallet_api.api.deps import CurrentUser, DbDep, HasherDep, SettingsDep
+from wallet_api.api.deps import ClockDep, CurrentUser, DbDep, HasherDep, SettingsDep
 from wallet_api.auth.tokens import start_session
 from wallet_api.db import transaction
 from wallet_api.family import service
@@ -19,10 +19,13 @@ router = APIRouter(tags=["family"])
 
 
 @router.post("/v1/family/invites", status_code=201, response_model=wire.LinkOut)
-def invite(data: wire.InviteIn, user: CurrentUser, db: DbDep) -> wire.LinkOut:
-    """The elder invites a relative by username or phone; the relative accepts in their app."""
+def invite(data: wire.InviteIn, user: CurrentUser, db: DbDep, settings: SettingsDep, clock: ClockDep) -> wire.LinkOut:
+    """The elder invites a relative by username or phone; the relative accepts in their app within
+    `ANXIN_FAMILY_INVITE_DAYS` (7) days, after which the invitation has expired."""
+    now = clock()
     with transaction(db) as s:
-        return service.link_out(s, service.invite(s, user, data.relative, data.grant))
+        link = service.invite(s, user, data.relative, data.grant, invite_days=settings.family_invite_days, now=now)
+        return service.link_out(s, link, now)
 
 
 @router.post("/v1/family/invite-codes", status_code=201, response_model=wire.InviteCodeOut)
@@ -40,22 +43,25 @@ def accept_invite_code(data: wire.InviteCodeAcceptIn, user: CurrentUser, db: DbD
 
 
 @router.get("/v1/family/links", response_model=wire.LinksOut)
-def links(user: CurrentUser, db: DbDep) -> wire.LinksOut:
-    """People the signed-in user looks after, and people who look after them (ended links included)."""
+def links(user: CurrentUser, db: DbDep, clock: ClockDep) -> wire.LinksOut:
+    """People the signed-in user looks after, and people who look after them (ended links and expired
+    invitations included)."""
     with transaction(db) as s:
-        return service.links_of(s, user.id)
+        return service.links_of(s, user.id, clock())
 
 
 @router.get("/v1/family/links/{link_id}", response_model=wire.LinkOut)
-def link(link_id: int, user: CurrentUser, db: DbDep) -> wire.LinkOut:
+def link(link_id: int, user: CurrentUser, db: DbDep, clock: ClockDep) -> wire.LinkOut:
     with transaction(db) as s:
-        return service.link_out(s, service.get_link(s, user, link_id))
+        return service.link_out(s, service.get_link(s, user, link_id), clock())
 
 
 @router.post("/v1/family/links/{link_id}/accept", response_model=wire.LinkOut)
-def accept(link_id: int, user: CurrentUser, db: DbDep) -> wire.LinkOut:
+def accept(link_id: int, user: CurrentUser, db: DbDep, clock: ClockDep) -> wire.LinkOut:
+    """The invited relative accepts; an expired invitation is refused (`family_invite_expired`)."""
+    now = clock()
     with transaction(db) as s:
-        return service.link_out(s, service.accept(s, user, link_id))
+        return service.link_out(s, service.accept(s, user, link_id, now), now)
 
 
 @router.put("/v1/family/links/{link_id}/grant", response_model=wire.LinkOut)

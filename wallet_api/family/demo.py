@@ -28,7 +28,8 @@ def seed_family(db: sessionmaker[Session], settings: Settings) -> None:
         with on_the_day(spec["when"]), transaction(db) as s:
             grant = GrantIn(scopes=spec["scopes"], per_payment_limit_fen=spec["per_payment_limit_fen"],
                             per_day_limit_fen=spec["per_day_limit_fen"])
-            link = service.invite(s, _user(s, spec["elder"]), spec["relative"], grant)
+            link = service.invite(s, _user(s, spec["elder"]), spec["relative"], grant,
+                                  invite_days=settings.family_invite_days)
             service.accept(s, _user(s, spec["relative"]), link.id)
     for p in data["delegated_payments"]:
         # Through the same checks as a relative's request: the grant's scope and limits, then the record.

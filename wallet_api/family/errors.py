@@ -16,5 +16,6 @@ FamilyLinkNotFound = problem_type("FamilyLinkNotFound", 404, "family_link_not_fo
 FamilyLinkExists = problem_type("FamilyLinkExists", 409, "family_link_exists", "Already linked")
 RelativeNotFound = problem_type("RelativeNotFound", 404, "relative_not_found", "Unknown relative")
 SelfLink = problem_type("SelfLink", 422, "family_self_link", "Cannot link to yourself")
+FamilyInviteExpired = problem_type("FamilyInviteExpired", 410, "family_invite_expired", "Invitation expired")
 FamilyTokenInvalid = problem_type("FamilyTokenInvalid", 410, "family_token_invalid",
                                   "Invite or setup code used, expired or unknown")

@@ -35,6 +35,8 @@ class FamilyLink(Base):
     spent_on: Mapped[date | None] = mapped_column(Date)   # the China-time day spent_today belongs to
     spent_today: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # An invitation by name (status `invited`) not accepted by then has expired; None for every other link.
+    invite_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -15,8 +15,8 @@ from wallet_api.auth.models import User
 from wallet_api.auth.secrets import Hasher
 from wallet_api.errors import Forbidden, ValidationFailed
 from wallet_api.family.acting import find_user, spent_today
-from wallet_api.family.errors import (FamilyLinkExists, FamilyLinkNotFound, FamilyTokenInvalid, RelativeNotFound,
-                                      SelfLink)
+from wallet_api.family.errors import (FamilyInviteExpired, FamilyLinkExists, FamilyLinkNotFound, FamilyTokenInvalid,
+                                      RelativeNotFound, SelfLink)
 from wallet_api.family.models import DelegatedAction, FamilyLink, FamilyToken
 from wallet_api.notifications.service import notify
 from wallet_api.schemas import NotificationCategory
@@ -35,22 +35,30 @@ def person_out(user: User) -> PersonOut:
     return PersonOut(id=user.id, username=user.username, display_name=user.display_name)
 
 
-def link_out(session: Session, link: FamilyLink) -> LinkOut:
+def invite_expired(link: FamilyLink, now: datetime) -> bool:
+    """An invitation by name that was not accepted in time (`ANXIN_FAMILY_INVITE_DAYS`)."""
+    return link.status == LinkStatus.INVITED and link.invite_expires_at is not None and now >= link.invite_expires_at
+
+
+def link_out(session: Session, link: FamilyLink, now: datetime | None = None) -> LinkOut:
+    now = now or utcnow()
     grant = GrantOut(scopes=sorted(link.scopes), per_payment_limit_fen=link.per_payment_limit,
                      per_day_limit_fen=link.per_day_limit, expires_at=link.expires_at,
-                     spent_today_fen=spent_today(link))
-    return LinkOut(id=link.id, status=link.status, elder=person_out(session.get(User, link.elder_user_id)),
+                     spent_today_fen=spent_today(link, now))
+    return LinkOut(id=link.id, status=LinkStatus.EXPIRED if invite_expired(link, now) else link.status,
+                   elder=person_out(session.get(User, link.elder_user_id)),
                    relative=person_out(session.get(User, link.relative_user_id)), grant=grant,
-                   created_at=link.created_at, ended_at=link.ended_at)
+                   created_at=link.created_at, ended_at=link.ended_at,
+                   invite_expires_at=link.invite_expires_at if link.status == LinkStatus.INVITED else None)
 
 
-def links_of(session: Session, user_id: int) -> LinksOut:
+def links_of(session: Session, user_id: int, now: datetime | None = None) -> LinksOut:
     rows = session.scalars(select(FamilyLink).where(or_(FamilyLink.elder_user_id == user_id,
                                                         FamilyLink.relative_user_id == user_id))
                            .order_by(FamilyLink.id))
     after, by = [], []
     for link in rows:
-        (after if link.relative_user_id == user_id else by).append(link_out(session, link))
+        (after if link.relative_user_id == user_id else by).append(link_out(session, link, now))
     return LinksOut(looking_after=after, looked_after_by=by)
 
 
@@ -81,21 +89,24 @@ def _apply_grant(link: FamilyLink, grant: GrantIn) -> None:
     link.expires_at = grant.expires_at
 
 
-def _new_link(session: Session, elder: User, relative: User, grant: GrantIn, status: LinkStatus) -> FamilyLink:
-    """A fresh link, or an ended one between the same two people opened again (its history is kept)."""
+def _new_link(session: Session, elder: User, relative: User, grant: GrantIn, status: LinkStatus,
+              now: datetime | None = None, *, invite_days: int | None = None) -> FamilyLink:
+    """A fresh link, or an ended one (or an expired invitation) between the same two people opened again (its
+    history is kept). `invite_days`: how long an invitation by name waits to be accepted."""
     if elder.id == relative.id:
         raise SelfLink("You cannot look after yourself: choose a relative's account.")
-    now = utcnow()
+    now = now or utcnow()
     _check_grant(grant, now)
     link = session.scalar(select(FamilyLink).where(FamilyLink.elder_user_id == elder.id,
                                                    FamilyLink.relative_user_id == relative.id).with_for_update())
-    if link is not None and link.status != LinkStatus.ENDED:
+    if link is not None and link.status != LinkStatus.ENDED and not invite_expired(link, now):
         raise FamilyLinkExists(f"{relative.display_name} is already linked to {elder.display_name} "
                                f"({link.status}). Edit that permission instead.", link_id=link.id)
     if link is None:
         link = FamilyLink(elder_user_id=elder.id, relative_user_id=relative.id, spent_today=0)
         session.add(link)
     link.status, link.created_at, link.ended_at, link.ended_by_user_id = str(status), now, None, None
+    link.invite_expires_at = now + timedelta(days=invite_days) if invite_days is not None else None
     _apply_grant(link, grant)
     try:
         session.flush()
@@ -104,12 +115,15 @@ def _new_link(session: Session, elder: User, relative: User, grant: GrantIn, sta
     return link
 
 
-def invite(session: Session, elder: User, relative_name: str, grant: GrantIn) -> FamilyLink:
+def invite(session: Session, elder: User, relative_name: str, grant: GrantIn, *, invite_days: int,
+           now: datetime | None = None) -> FamilyLink:
+    """An invitation by username or phone; not accepted within `invite_days` (`ANXIN_FAMILY_INVITE_DAYS`), it
+    expires: the relative can no longer accept it and the elder may invite them again."""
     relative = find_user(session, relative_name)
     if relative is None:
         raise RelativeNotFound(f"There is no user {relative_name!r}. Check the name or phone number, or show "
                                "them an invite code instead.")
-    link = _new_link(session, elder, relative, grant, LinkStatus.INVITED)
+    link = _new_link(session, elder, relative, grant, LinkStatus.INVITED, now, invite_days=invite_days)
     notify(session, relative.id, NotificationCategory.SECURITY, "notice.family.invited",
            f"{elder.display_name} asks you to help with their wallet. Open Family to accept.",
            elder=elder.display_name)
@@ -127,10 +141,16 @@ def get_link(session: Session, user: User, link_id: int) -> FamilyLink:
     return _link_for(session, user, link_id)
 
 
-def accept(session: Session, relative: User, link_id: int) -> FamilyLink:
+def accept(session: Session, relative: User, link_id: int, now: datetime | None = None) -> FamilyLink:
     link = _link_for(session, relative, link_id, lock=True)
     if link.relative_user_id != relative.id:
         raise Forbidden("Only the invited relative can accept.")
+    if invite_expired(link, now or utcnow()):
+        elder = session.get(User, link.elder_user_id)
+        raise FamilyInviteExpired(f"This invitation from {elder.display_name} expired on "
+                                  f"{link.invite_expires_at:%Y-%m-%d} (UTC) before it was accepted. Ask "
+                                  f"{elder.display_name} to invite you again.", link_id=link.id,
+                                  expired_at=link.invite_expires_at.isoformat())
     if link.status != LinkStatus.INVITED:
         raise FamilyLinkExists(f"This invitation is {link.status}, so it cannot be accepted.", link_id=link.id)
     link.status = str(LinkStatus.ACTIVE)

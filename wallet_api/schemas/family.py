@@ -34,6 +34,7 @@ class LinkStatus(StrEnum):
     SETUP = "setup"         # a relative created the account; the elder has not finished setting it up
     ACTIVE = "active"
     ENDED = "ended"
+    EXPIRED = "expired"     # an invitation by name not accepted in time (shown, never stored: it stays `invited`)
 
 
 class GrantIn(Wire):
@@ -67,6 +68,8 @@ class LinkOut(BaseModel):
     grant: GrantOut
     created_at: datetime
     ended_at: datetime | None
+    invite_expires_at: datetime | None = Field(
+        default=None, description="An invitation by name (`invited` or `expired`): when it expires if not accepted.")
 
 
 class LinksOut(BaseModel):
