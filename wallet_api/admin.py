@@ -10,7 +10,7 @@ from wallet_api.audit import AuditReport, full_audit
 from wallet_api.auth.models import User
 from wallet_api.auth.service import grant_role
 from wallet_api.config import Settings
-from wallet_api.db import make_engine, make_session_factory, transaction
+from wallet_api.db import make_engine, make_session_factory, snapshot, transaction
 from wallet_api.errors import NotFound
 from wallet_api.ledger.checkpoints import cut_checkpoint
 from wallet_api.ledger.signing import load_or_create_signer
@@ -54,7 +54,9 @@ def audit_verify(settings: Settings, public_key_hex: str | None = None) -> Audit
         source = "--public-key"
     engine = make_engine(settings.sqlalchemy_url)
     try:
-        with make_session_factory(engine)() as session:
+        # One consistent state for every pass (a payment committing meanwhile is neither half seen nor
+        # blocked: the audit takes no write lock).
+        with snapshot(make_session_factory(engine)) as session:
             return AuditResult(full_audit(session, public_key_hex), source)
     finally:
         engine.dispose()

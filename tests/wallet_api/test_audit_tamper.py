@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.cli import main as anxin
-from wallet_api.db import transaction
+from wallet_api.db import make_engine, make_session_factory, snapshot, transaction
+from wallet_api.ledger import Leg, post_transfer
 from wallet_api.ledger.checkpoints import cut_checkpoint
 from wallet_api.ledger.hashing import posting_hash, transfer_hash
 from wallet_api.ledger.models import GENESIS_HASH, Account, Posting, Transfer
@@ -148,3 +149,23 @@ def test_verify_streams_in_small_batches_and_still_names_the_edit(busy_ledger, s
     sql(busy_ledger, "UPDATE postings SET balance_after = balance_after + 100 WHERE id = :p", p=posting.id)
     code, output = verify(settings, capsys)
     assert code == 1 and f"first bad entry: posting {posting.id} " in output, output
+
+
+def test_the_audit_reads_one_snapshot_and_holds_no_payment_back(busy_ledger, settings):
+    """`anxin audit verify` reads through `snapshot`: a payment committing meanwhile neither waits for it (on
+    SQLite it took BEGIN IMMEDIATE's write lock before, so the payment waited out the whole audit) nor shows up
+    in its later passes (on PostgreSQL each statement of READ COMMITTED saw a newer state)."""
+    count = select(func.count()).select_from(Transfer)
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        with snapshot(make_session_factory(engine)) as reader:
+            before = reader.scalar(count)
+            with transaction(busy_ledger.state.db) as writer:  # its own connection; it must not wait
+                payer, payee = writer.scalars(select(Account.id).where(Account.kind == "wallet")
+                                              .order_by(Account.id).limit(2)).all()
+                post_transfer(writer, kind="payment", legs=[Leg(payer, -100), Leg(payee, 100)])
+            assert reader.scalar(count) == before
+    finally:
+        engine.dispose()
+    with busy_ledger.state.db() as s:
+        assert s.scalar(count) == before + 1
