@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from app.i18n import Translator
 from tests.e2e.family_world import ELDER, ELDER_NAME, SON, SON_NAME, Family, build_family, held_payment
 from tests.e2e.measure import care_mode_shortfalls, measure
 from tests.e2e.world import PASSWORD, _login
@@ -125,3 +126,57 @@ def test_the_mother_sees_why_a_payment_waits_and_her_son_approves_it(app_in_brow
     app.idle()
     app.hook(f"family-approval-{pending['id']}").wait_for(state="detached")
     assert her(world.api, f"/v1/pending-payments/{pending['id']}")["status"] == "approved"
+
+
+# The family screens in Chinese and Korean, for docs/screenshots: each language with a family of its own (so
+# nothing above changes), the words checked against the catalogue and the pictures looked at (CJK and Hangul
+# drawn with the bundled font, not boxes).
+LANGUAGES = [("zh-CN", "chinese", 0, ("guilan_zh", "刘桂兰"), ("dawei_zh", "周大伟")),
+             ("ko", "korean", 1, ("sunja_ko", "김순자"), ("minsu_ko", "박민수"))]
+
+
+@pytest.mark.parametrize(("locale", "language", "offset", "elder", "son"), LANGUAGES,
+                         ids=[lang[0] for lang in LANGUAGES])
+def test_the_family_screens_in_chinese_and_korean(app_in_browser, world, locale, language, offset, elder, son):
+    (elder_user, elder_name), (son_user, son_name) = elder, son
+    with httpx.Client(base_url=world.api, timeout=30) as http:
+        fam = build_family(http, elder, son)
+        pending = held_payment(http, world.shops["canteen"].id, elder=elder_user)
+    t = Translator(locale)
+    app = app_in_browser
+    app.open()
+    app.tap(f"signin-language-{locale}")                      # chosen before signing in, as a person would
+    app.sign_in_home(son_user, PASSWORD, care=False)
+    app.tap("home-family")
+    assert app.wait_for_words(f"family-elder-{fam.link_id}", t("family.status.active")).startswith(
+        f"{elder_name}. {t('family.status.active')}.")
+    app.wait(f"family-approval-{pending['id']}")
+    app.screenshot(f"{80 + offset}-standard-family-{language}")
+
+    app.tap(f"family-approve-{pending['id']}")                # the guardian's approval, read back first
+    assert app.wait_for_words("family-approve-readback", elder_name) == t(
+        "family.approve_readback", payer=elder_name, payee="第一食堂", amount=t.money(60_000))
+    app.screenshot(f"{86 + offset}-standard-guardian-approval-read-back-{language}")
+    app.tap("family-approve-cancel")
+
+    app.tap(f"family-act-{fam.link_id}")
+    banner = t("family.acting_banner", name=elder_name)
+    assert app.wait_for_words("acting-banner", elder_name) == banner
+    app.wait("home-balance")
+    app.screenshot(f"{82 + offset}-standard-acting-for-mum-home-{language}")
+    app.tap("home-family")
+    app.tap("family-stop-acting")
+    app.wait(f"family-act-{fam.link_id}")
+    app.tap("nav-back")
+    app.tap("home-settings")
+    app.tap("settings-sign-out")
+
+    app.wait("signin-submit")                                 # she edits what he may do, on her phone
+    app.tap(f"signin-language-{locale}")
+    app.sign_in_home(elder_user, PASSWORD, care=False)
+    app.tap("home-family")
+    assert app.wait_for_words(f"family-helper-{fam.link_id}", son_name).startswith(son_name)
+    app.tap(f"family-edit-{fam.link_id}")
+    assert app.wait_for_words("grant-save", t("family.grant_save")) == t("family.grant_save")
+    app.wait("grant-scope-pay_merchants")
+    app.screenshot(f"{84 + offset}-standard-grant-editor-{language}")
