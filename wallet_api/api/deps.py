@@ -5,6 +5,10 @@ named by an `Acting-For` header when the signed-in relative holds a grant coveri
 (wallet_api/family/scopes.py). `CurrentActor` gives both identities to routes that record or limit
 what a relative does. Every router also runs `acting_for_guard`, which refuses `Acting-For` on routes
 that are never delegated, even those that take no `CurrentUser`.
+
+A dependency that only reads the app's state or the request is `async def`: FastAPI runs a plain `def`
+dependency in the thread pool, and that hand-off cost more than such a dependency's work (BENCHMARKS.md).
+Only those that read the database (the sign-in check, resolving `Acting-For`) use a thread.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,30 +40,30 @@ from wallet_api.ledger.signing import JournalSigner
 from wallet_api.types import utcnow
 
 
-def get_db(request: Request) -> sessionmaker[Session]:
+async def get_db(request: Request) -> sessionmaker[Session]:
     return request.app.state.db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_hasher(request: Request) -> Hasher:
+async def get_hasher(request: Request) -> Hasher:
     return request.app.state.hasher
 
 
-def get_gateway(request: Request) -> BankGateway:
+async def get_gateway(request: Request) -> BankGateway:
     return request.app.state.bank
 
 
-def get_signer(request: Request) -> JournalSigner:
+async def get_signer(request: Request) -> JournalSigner:
     return request.app.state.signer
 
 
 Clock = Callable[[], datetime]
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     """The time rules are judged by (cooling-off, expiry, delays, month boundaries). Tests set
     `app.state.clock` to move time without sleeping."""
     return getattr(request.app.state, "clock", utcnow)
@@ -130,7 +135,7 @@ def route_rule(request: Request) -> Rule:
     return rule_for(request.method, getattr(route, "path", ""))
 
 
-def acting_for_guard(request: Request, acting_for: ActingFor = None) -> None:
+async def acting_for_guard(request: Request, acting_for: ActingFor = None) -> None:
     """On every router: a route that is never delegated refuses `Acting-For` outright, with a clear problem."""
     if not acting_for:
         return
@@ -140,11 +145,16 @@ def acting_for_guard(request: Request, acting_for: ActingFor = None) -> None:
                                   "account to do it.", reason=rule.why)
 
 
-def current_actor(request: Request, principal: CurrentPrincipal, db: DbDep, acting_for: ActingFor = None) -> acting.Actor:
+async def current_actor(request: Request, principal: CurrentPrincipal, db: DbDep,
+                        acting_for: ActingFor = None) -> acting.Actor:
     user = principal.user
     rule = route_rule(request)
     if not acting_for or not rule.delegable:
         return acting.Actor(user=user, subject=user, guarded=principal.guarded)
+    return await run_in_threadpool(_resolve_acting, db, user, acting_for, rule)  # it reads the database
+
+
+def _resolve_acting(db: sessionmaker[Session], user: User, acting_for: str, rule: Rule) -> acting.Actor:
     with db() as session, session.begin():
         return acting.resolve(session, user, acting_for, rule)
 
@@ -152,7 +162,7 @@ def current_actor(request: Request, principal: CurrentPrincipal, db: DbDep, acti
 CurrentActor = Annotated[acting.Actor, Depends(current_actor)]
 
 
-def current_user(actor: CurrentActor) -> User:
+async def current_user(actor: CurrentActor) -> User:
     return actor.subject
 
 
@@ -160,7 +170,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 
 
 def require_role(role: str):
-    def check(principal: CurrentPrincipal) -> User:
+    async def check(principal: CurrentPrincipal) -> User:
         if role not in principal.roles:
             raise Forbidden(f"This needs the {role} role.")
         return principal.user
