@@ -56,8 +56,10 @@ class AnxinServe:
     def start(self) -> None:
         Path(self.env["ANXIN_DATA_DIR"]).mkdir(parents=True, exist_ok=True)
         log = open(Path(self.env["ANXIN_DATA_DIR"]) / "serve.log", "ab")  # what the server said, for a failure
+        # Its own process group: with several workers, kill() and stop() reach every process of the server.
         self.proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                                     env=self.env, stdout=log, stderr=log, cwd=Path(__file__).resolve().parents[1])
+                                     env=self.env, stdout=log, stderr=log, cwd=Path(__file__).resolve().parents[1],
+                                     start_new_session=True)
         log.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -68,12 +70,32 @@ class AnxinServe:
                 time.sleep(0.05)
         raise RuntimeError(f"server did not come up: {(Path(self.env['ANXIN_DATA_DIR']) / 'serve.log').read_text()[-2000:]}")
 
+    def workers(self) -> list[int]:
+        """The pids of the server's worker processes (uvicorn spawns them when ANXIN_WORKERS > 1)."""
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return [int(pid) for pid in children
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
     def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
+        """kill -9 the whole server: the supervisor and its workers (a worker outlives a killed supervisor)."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until the workers are gone and the port is free again
+            try:
+                os.killpg(self.proc.pid, 0)
+            except ProcessLookupError:
+                return
+            with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    s.bind(("127.0.0.1", self.port))
+                    return  # only zombies left, waiting for init to reap them
+                except OSError:
+                    time.sleep(0.05)
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
+        self.proc.send_signal(signal.SIGTERM)  # the supervisor stops its workers gracefully
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:

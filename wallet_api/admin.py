@@ -33,6 +33,10 @@ def db_upgrade(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     import uvicorn
 
+    # The server secret and the journal key are made here, once, before the workers start and read them.
+    settings.resolved_secret_key()
+    load_or_create_signer(settings.signing_key_file)
+
     # Production settings: no auto-reload, access log off (it costs throughput), proxy headers trusted.
     uvicorn.run("wallet_api.asgi:app", host=settings.host, port=settings.port, workers=settings.workers,
                 log_level="info", access_log=False, proxy_headers=True)

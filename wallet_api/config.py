@@ -16,6 +16,33 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("anxin", appauthor=False))
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's share, not the whole host's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def create_once(path: Path, content: bytes) -> bytes:
+    """Write `path` with `content` unless it exists, atomically, and return what it holds: several server
+    workers starting at once on a fresh data dir all end up with the one file the first of them wrote, and
+    none reads it half-written (it appears under its name only once complete)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+        try:
+            os.link(tmp, path)  # fails if another process got there first: theirs is kept
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_bytes()
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ANXIN_", extra="ignore")
 
@@ -29,7 +56,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 1
+    # Server processes for `anxin serve`: one per usable core (a payment is Python work, and one process runs
+    # Python on one core at a time). Safe on both databases: every limit, lock and periodic task is in the
+    # database (docs/architecture.md, "Several workers").
+    workers: int = Field(default_factory=usable_cores)
 
     access_token_minutes: int = 15
     refresh_token_days: int = 30
@@ -93,10 +123,7 @@ class Settings(BaseSettings):
             return self.secret_key
         path = self.data_dir / "secret.key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
+            create_once(path, secrets.token_urlsafe(48).encode())
         return path.read_text().strip()
 
 

@@ -174,7 +174,8 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
     app = FastAPI(title="Anxin Wallet API", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Amounts are integers in fen. Errors are RFC 9457 problem details.",
                   responses={"default": PROBLEM_RESPONSE})
-    engine = make_engine(settings.sqlalchemy_url)
+    # PostgreSQL connections: about 40 per server in all (pool plus overflow), shared out between its workers.
+    engine = make_engine(settings.sqlalchemy_url, pool_size=max(5, 20 // max(1, settings.workers)))
     app.state.settings = settings
     app.state.engine = engine
     app.state.db = make_session_factory(engine)

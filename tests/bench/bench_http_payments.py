@@ -1,10 +1,10 @@
 """Benchmarks 2 and 3 (issue 9): merchant payments over HTTP through the real server stack.
 
-`anxin serve` runs as a child process with its production settings and worker count (ANXIN_WORKERS,
-default 1; argon2 and checkpoints as shipped). Many clients with keep-alive pay merchants as fast
-as they can (closed loop) and, alternating in the same run, post to the bare endpoint of the same
-stack that does one insert (`/v1/bench/bare-insert`, mounted only because this benchmark sets
-ANXIN_BENCH_ENDPOINTS=1). Then payments arrive at half of their peak rate (open loop) for p50/p99.
+`anxin serve` runs as a child process with its production settings and worker count
+(ANXIN_WORKERS, default one per usable core; argon2 and checkpoints as shipped). Many clients with
+keep-alive pay merchants as fast as they can (closed loop) and, alternating in the same run, post to
+the bare endpoint of the same stack that does one insert (`/v1/bench/bare-insert`, mounted only
+because this benchmark sets ANXIN_BENCH_ENDPOINTS=1). Then payments arrive at half of their peak rate (open loop) for p50/p99.
 
   2. payments/s against the bare endpoint:          target >= 0.5; p99 at half peak <= 50 ms
   3. every payment to ONE merchant (a canteen at noon) against payments spread over many: >= 0.8
@@ -92,6 +92,7 @@ def test_payments_over_http(settings, backend):
     server = AnxinServe(settings, env={"ANXIN_BENCH_ENDPOINTS": "1"})
     server.start()
     try:
+        workers = len(server.workers()) or 1  # one worker runs inside the supervisor's own process
         headers = _headers(server.base, CLIENTS)
         spread_pay = payments(headers, merchant_ids, 1)
         hot_pay = payments(headers, merchant_ids[:1], 2)
@@ -109,7 +110,7 @@ def test_payments_over_http(settings, backend):
     finally:
         server.stop()
     common = {"backend": backend, "clients": CLIENTS, "seconds_per_run": SECONDS,
-              "workers": int(server.env.get("ANXIN_WORKERS", "1")), "errors": errors}
+              "workers": workers, "errors": errors}
     pay = summarise(f"http_payments_{backend}", pay_rates, bare_rates, target=0.5, extra=common | {
         "baseline": "POST /v1/bench/bare-insert (same stack, one insert)",
         "at_half_peak": {"rate_per_s": round(half, 1), "requests": len(latency.latencies_ms),

@@ -4,13 +4,14 @@ someone who can rewrite the tables still cannot forge a checkpoint."""
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from wallet_api.config import create_once
 
 
 def key_id_of(public_key_hex: str) -> str:
@@ -36,17 +37,17 @@ class JournalSigner:
 
 def load_or_create_signer(path: Path) -> JournalSigner:
     if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{path} does not hold an Ed25519 private key")
-        return JournalSigner(key)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
+        return _signer_from(path, path.read_bytes())
+    pem = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption())
+    # Several workers starting at once each make a key: the first one written is the one every worker signs with.
+    return _signer_from(path, create_once(path, pem))
+
+
+def _signer_from(path: Path, pem: bytes) -> JournalSigner:
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
     return JournalSigner(key)
 
 
