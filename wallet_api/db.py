@@ -50,6 +50,11 @@ def make_engine(url: str, *, pool_size: int = 20) -> Engine:
 
 
 SNAPSHOT = "anxin_read_snapshot"
+# For a short transaction that only reads (`session.connection(execution_options=READ_ONLY)` first), such as
+# the sign-in check of every request: on SQLite it begins deferred, so it does not queue for the write lock
+# behind every writer; PostgreSQL is unchanged. It must never write: a deferred transaction that writes can
+# fail with "database is locked".
+READ_ONLY = {SNAPSHOT: True}
 
 
 @contextmanager
@@ -60,7 +65,7 @@ def snapshot(factory: sessionmaker[Session]) -> Iterator[Session]:
     readers such as `anxin audit verify`. Rolled back at the end: it writes nothing."""
     with factory() as session:
         options = ({"isolation_level": "REPEATABLE READ"} if session.get_bind().dialect.name == "postgresql"
-                   else {SNAPSHOT: True})
+                   else READ_ONLY)
         session.connection(execution_options=options)
         try:
             yield session

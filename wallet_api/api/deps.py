@@ -29,6 +29,7 @@ from wallet_api.auth.models import AuthSession, User, UserRole
 from wallet_api.auth.secrets import Hasher
 from wallet_api.auth.tokens import decode_access
 from wallet_api.config import Settings
+from wallet_api.db import READ_ONLY
 from wallet_api.errors import Forbidden, NotAuthenticated, TokenInvalid
 from wallet_api.family import acting
 from wallet_api.family.errors import ActingForNotAllowed
@@ -109,6 +110,7 @@ def current_principal(db: DbDep, settings: SettingsDep,
         raise NotAuthenticated("Sign in first: send 'Authorization: Bearer <access token>'.")
     claims = decode_access(settings, creds.credentials)
     with db() as session, session.begin():
+        session.connection(execution_options=READ_ONLY)  # a read: on SQLite it does not wait for the writers
         # The sign-in and its user in one query (every authenticated request pays for this).
         row = session.execute(select(User, _ROLES, _GUARDED).join(AuthSession, AuthSession.user_id == User.id)
                               .where(AuthSession.id == claims.session_id, AuthSession.user_id == claims.user_id,
