@@ -23,7 +23,7 @@ from app.payment_code import PaymentCodes
 from app.till import Till
 from app.qr import decode_qr_image
 from app.regulator import Regulator
-from app.state import AppState, MerchantChoice, PaymentDraft, Preferences
+from app.state import AppState, MerchantChoice, PaymentDraft, Preferences, TransferDraft
 from wallet_api.schemas import (HistoryPage, LoginIn, MerchantPaymentIn, NotificationCategory,
                                 NotificationOut, P2PPaymentIn, PreferencesIn, QrIn, Receipt, RegisterIn, SetPinIn)
 from wallet_api.schemas.family_card import FamilyCardIn, FamilyCardOut, FamilyCardsOut, FamilyCardUseOut
@@ -196,6 +196,15 @@ class WalletSession:
             raise PaymentWaiting(outcome)
         draft.receipt = outcome
         return outcome
+
+    def draft_transfer(self, to_username: str, to_name: str, amount_fen: int) -> TransferDraft:
+        """A transfer to read back, with the balance it comes from (asked afresh: the read-back says it)."""
+        return TransferDraft(to_username, to_name, amount_fen, self.refresh_balance(), uuid.uuid4().hex)
+
+    def transfer(self, draft: TransferDraft, pin: str | None = None) -> Receipt:
+        """Send the draft; again with the same draft after a lost answer or a PIN (one key: sent once)."""
+        draft.receipt = self.send(draft.to_username, draft.amount_fen, draft.idempotency_key, pin)
+        return draft.receipt
 
     def send(self, to_username: str, amount_fen: int, idempotency_key: str, pin: str | None = None) -> Receipt:
         """Send money to a person from the wallet (family cards pay shops only). Raises PaymentWaiting when it

@@ -23,7 +23,7 @@ from wallet_api.schemas.family_card import FamilyCardOut, FamilyCardsOut
 from wallet_api.schemas.guardian import GuardianOverview, PendingPaymentOut, WaitReason
 from wallet_api.schemas.family import (
     DelegatedActionOut, ElderSetupIn, ElderSetupOut, GrantIn, GrantOut, InviteCodeAcceptIn, InviteCodeIn, InviteIn,
-    LinkOut, LinksOut, LinkStatus, Scope, SetupFinishIn, SetupPreviewIn,
+    LinkOut, LinksOut, LinkStatus, PersonOut, Scope, SetupFinishIn, SetupPreviewIn,
 )
 
 if TYPE_CHECKING:
@@ -97,6 +97,10 @@ class FamilyActions:
 
     def links(self) -> LinksOut:
         return self.client.family_links()
+
+    def relatives(self) -> list[PersonOut]:
+        """The people who help me (my active links): whom care mode offers to send money to or call."""
+        return [link.relative for link in self.links().looked_after_by if link.status == LinkStatus.ACTIVE]
 
     def end(self, link: LinkOut) -> None:
         """End (or decline) a link. Ending the one being acted on switches back to oneself."""

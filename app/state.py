@@ -61,6 +61,19 @@ class MerchantChoice:
 
 
 @dataclass
+class TransferDraft:
+    """One transfer to a person (care mode: to a relative), from the read-back to the receipt. Like a
+    PaymentDraft its idempotency key is chosen once, so a retry (a lost answer, the PIN asked for) sends once."""
+
+    to_username: str
+    to_name: str
+    amount_fen: int
+    balance_before_fen: int | None
+    idempotency_key: str
+    receipt: Receipt | None = None
+
+
+@dataclass
 class PaymentDraft:
     """One payment from the summary to the receipt. Its idempotency key is chosen once, so any
     retry of this payment (a lost answer, a PIN asked for afterwards) can never pay twice."""

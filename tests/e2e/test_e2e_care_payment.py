@@ -38,7 +38,8 @@ def test_elder_pays_in_care_mode_with_the_summary_read_back(app_in_browser, worl
     app.screenshot("10-care-home")
     check_care(app, "home", care_screens)
     # The care home is a short list: only the core actions, no promotions.
-    for hook in ("home-pay", "home-history", "home-messages", "home-settings"):
+    for hook in ("home-pay", "home-code", "home-transfer", "home-history", "home-messages", "home-call",
+                 "home-family", "home-settings"):
         assert app.hook(hook).count() == 1
 
     app.tap("home-pay")

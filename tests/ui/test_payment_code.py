@@ -152,7 +152,8 @@ def test_declining_a_request_pays_nothing(world, domains, make_shell, client):
 def test_someone_without_a_campus_card_is_asked_for_the_activation_code(world, domains, make_shell):
     shell, page = signed_in_home(make_shell, "nainai", care=True)
     assert [i for i in identifiers(page) if i.startswith("home-") and i != "home-balance"] == \
-        ["home-pay", "home-code", "home-history", "home-messages", "home-family", "home-settings"]
+        ["home-pay", "home-code", "home-transfer", "home-history", "home-messages", "home-call",
+         "home-family", "home-settings"]
     tap(page, "home-code")
     assert "You have no campus card yet." in screen_text(page)
     tap(page, "code-activate")

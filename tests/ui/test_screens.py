@@ -93,7 +93,8 @@ def test_language_chosen_at_sign_in_carries_into_setup_and_is_saved(world, make_
 def test_care_home_is_a_short_list_and_standard_home_a_grid(world, make_shell):
     care, page = signed_in_home(make_shell, "nainai", care=True)
     actions = [i for i in identifiers(page) if i.startswith("home-") and i != "home-balance"]
-    assert actions == ["home-pay", "home-code", "home-history", "home-messages", "home-family", "home-settings"]
+    assert actions == ["home-pay", "home-code", "home-transfer", "home-history", "home-messages", "home-call",
+                       "home-family", "home-settings"]
     assert "Bills" in screen_text(page) or find(page, "home-history").label == "Bills"
     std, page2 = signed_in_home(make_shell, "lotus", device="shop")
     assert "home-cashier" in identifiers(page2)      # a merchant also gets the cashier
@@ -321,23 +322,28 @@ def test_cashier_shows_todays_takings_and_the_shop_qr(world, make_shell, make_se
 # ---- a lost connection --------------------------------------------------------------------------
 
 class LoseFirstPaymentAnswer(httpx.BaseTransport):
-    """The server gets the first payment and pays, but its answer never arrives."""
+    """The server gets the first payment (to `path`) and pays, but its answer never arrives."""
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner, self.lost = inner, False
+    def __init__(self, inner: httpx.BaseTransport, path: str = "/v1/payments/merchant") -> None:
+        self.inner, self.path, self.lost = inner, path, False
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.inner.handle_request(request)
-        if request.method == "POST" and request.url.path == "/v1/payments/merchant" and not self.lost:
+        if request.method == "POST" and request.url.path == self.path and not self.lost:
             self.lost = True
             response.read()
             raise httpx.ReadTimeout("the answer was lost", request=request)
         return response
 
 
+def shell_losing_first_answer(client, tmp_path, path: str = "/v1/payments/merchant"):
+    """A shell whose connection loses the server's answer to the first payment sent to `path`."""
+    flaky = httpx.Client(base_url="http://testserver", transport=LoseFirstPaymentAnswer(client._transport, path))
+    return shell_over(flaky, tmp_path)
+
+
 def test_a_lost_answer_says_so_and_trying_again_never_pays_twice(world, client, tmp_path, db):
-    flaky = httpx.Client(base_url="http://testserver", transport=LoseFirstPaymentAnswer(client._transport))
-    shell, page = shell_over(flaky, tmp_path)
+    shell, page = shell_losing_first_answer(client, tmp_path)
     sign_in(shell, page, "meili")
     tap(page, "setup-care-on")
     before = balance_of(client, "meili")

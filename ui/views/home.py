@@ -50,8 +50,12 @@ class HomeScreen(Screen):
         settings = ("home.settings", ft.Icons.SETTINGS, opens(SettingsScreen), "home-settings")
         family = ("home.family", ft.Icons.FAMILY_RESTROOM, opens(FamilyScreen), "home-family")
         if care:
-            # The core functions only, in a list; Family says who helps me (and ends it with one button).
-            actions = [pay, code, history, messages, family, settings]
+            # The core functions only, in a list: pay, show the code, send money to and call the relatives
+            # who help me, bills, messages; Family says who helps me (and ends it with one button).
+            from ui.views.family_transfer import CallFamilyScreen, TransferScreen
+            transfer = ("home.transfer", ft.Icons.SEND_TO_MOBILE, opens(TransferScreen), "home-transfer")
+            call = ("home.call_family", ft.Icons.PHONE, opens(CallFamilyScreen), "home-call")
+            actions = [pay, code, transfer, history, messages, call, family, settings]
         else:
             actions = [pay, code, *self._domain_tiles(opens), history, messages, family, settings]
         if self.ui.state.is_merchant:

@@ -226,13 +226,7 @@ class PayScreen(Screen):
                     busy_key="busy.paying")
 
     def _refused(self, error: Exception) -> bool:
-        if self.ui.session.needs_pin(error):
-            self.step = "pin"
-            self.pin.clear()
-            return True
-        if self.step == "pin":
-            self.pin.clear()    # a wrong PIN: start again; the sentence says how many tries are left
-        return False
+        return self.pin.after_refusal(error)
 
     def _paid(self, receipt) -> None:
         self.step = "receipt"

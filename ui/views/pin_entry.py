@@ -32,6 +32,17 @@ class PinEntry:
     def clear(self) -> None:
         self.pin = ""
 
+    def after_refusal(self, error: Exception) -> bool:
+        """A money screen's refusal handler (its `step` goes to "pin" when the server asks for the PIN):
+        True when it was that; a wrong PIN clears what was typed (the sentence says how many tries are left)."""
+        if self.screen.ui.session.needs_pin(error):
+            self.screen.step = "pin"
+            self.clear()
+            return True
+        if self.screen.step == "pin":
+            self.clear()
+        return False
+
     def controls(self) -> list[ft.Control]:
         kit, t = self.screen.kit, self.screen.t
         self._dots = kit.amount(self._dot_text(), identifier="pin-dots", label=t("pay.pin_count", count=len(self.pin)))
