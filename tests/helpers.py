@@ -66,10 +66,10 @@ class Api:
         self.c = client
 
     def register(self, username: str, *, roles: list[str] | None = None, display_name: str | None = None,
-                 pin: str | None = PIN) -> Person:
+                 pin: str | None = PIN, phone: str | None = None) -> Person:
         r = self.c.post("/v1/auth/register", json={"username": username, "password": PASSWORD,
                                                    "display_name": display_name or username.title(),
-                                                   "roles": roles or ["consumer"]})
+                                                   "roles": roles or ["consumer"]} | ({"phone": phone} if phone else {}))
         assert r.status_code == 201, r.text
         person = self.login(username)
         if pin:

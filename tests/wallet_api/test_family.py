@@ -335,3 +335,53 @@ def test_the_invite_days_are_a_setting_and_an_accepted_link_never_expires_as_an_
     r = client.post(f"/v1/family/links/{invites[1]['id']}/accept", headers=daughter.headers)
     assert (r.status_code, r.json()["code"]) == (410, "family_invite_expired")
     assert client.delete(f"/v1/family/links/{invites[1]['id']}", headers=daughter.headers).status_code == 204
+
+
+# ---- phone numbers: only the other party of an active link, only to the two of them ----------------
+
+MUM_PHONE, SON_PHONE, STRANGER_PHONE = "+8613900139000", "+8613800138000", "+8613700137000"
+
+
+def phones_seen(client, person) -> list[tuple[str, str | None, str | None]]:
+    """(link status, the elder's phone, the relative's phone) for every link `person` is in."""
+    links = client.get("/v1/family/links", headers=person.headers).json()
+    return [(x["status"], x["elder"]["phone"], x["relative"]["phone"])
+            for x in links["looking_after"] + links["looked_after_by"]]
+
+
+def test_an_active_link_shows_each_the_others_phone_number_and_an_ended_one_shows_none(api, client):
+    mum = api.register("nainai", phone=MUM_PHONE)
+    son = api.register("jianguo", phone=SON_PHONE)
+    stranger = api.register("stranger", phone=STRANGER_PHONE)
+    invited = client.post("/v1/family/invites", json={"relative": "jianguo", "grant": grant()}, headers=mum.headers)
+    assert (invited.json()["status"], invited.json()["relative"]["phone"]) == ("invited", None)
+    assert phones_seen(client, son) == [("invited", None, None)]         # not before he accepts
+    accepted = client.post(f"/v1/family/links/{invited.json()['id']}/accept", headers=son.headers).json()
+    assert (accepted["elder"]["phone"], accepted["relative"]["phone"]) == (MUM_PHONE, None)
+    # Each sees the other's number, never their own (their app knows it), in the list and the one link.
+    assert phones_seen(client, mum) == [("active", None, SON_PHONE)]
+    assert phones_seen(client, son) == [("active", MUM_PHONE, None)]
+    one = client.get(f"/v1/family/links/{accepted['id']}", headers=mum.headers).json()
+    assert (one["elder"]["phone"], one["relative"]["phone"]) == (None, SON_PHONE)
+    # Someone not in the link sees neither the link nor a number.
+    assert client.get(f"/v1/family/links/{accepted['id']}", headers=stranger.headers).status_code == 404
+    assert phones_seen(client, stranger) == []
+    # Ended (either side): no number for anyone any more.
+    assert client.delete(f"/v1/family/links/{accepted['id']}", headers=mum.headers).status_code == 204
+    assert phones_seen(client, mum) == [("ended", None, None)]
+    assert phones_seen(client, son) == [("ended", None, None)]
+    assert client.get(f"/v1/family/links/{accepted['id']}", headers=son.headers).json()["elder"]["phone"] is None
+
+
+def test_inviting_by_phone_number_reveals_no_number_to_a_stranger(api, client):
+    son = api.register("jianguo", phone=SON_PHONE)
+    stranger = api.register("stranger", phone=STRANGER_PHONE)
+    r = client.post("/v1/family/invites", json={"relative": SON_PHONE, "grant": grant()}, headers=stranger.headers)
+    assert r.status_code == 201, r.text           # the invitation names him, but no number comes back
+    assert (r.json()["relative"]["username"], r.json()["relative"]["phone"], r.json()["elder"]["phone"]) == (
+        "jianguo", None, None)
+    assert phones_seen(client, stranger) == [("invited", None, None)]
+    assert phones_seen(client, son) == [("invited", None, None)]     # nor his to the stranger's invitation
+    # He declines: still nobody's number.
+    assert client.delete(f"/v1/family/links/{r.json()['id']}", headers=son.headers).status_code == 204
+    assert phones_seen(client, stranger) == [("ended", None, None)]

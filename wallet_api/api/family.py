@@ -25,7 +25,7 @@ def invite(data: wire.InviteIn, user: CurrentUser, db: DbDep, settings: Settings
     now = clock()
     with transaction(db) as s:
         link = service.invite(s, user, data.relative, data.grant, invite_days=settings.family_invite_days, now=now)
-        return service.link_out(s, link, now)
+        return service.link_out(s, link, now, viewer_id=user.id)
 
 
 @router.post("/v1/family/invite-codes", status_code=201, response_model=wire.InviteCodeOut)
@@ -39,7 +39,7 @@ def invite_code(data: wire.InviteCodeIn, user: CurrentUser, db: DbDep) -> wire.I
 @router.post("/v1/family/invite-codes/accept", status_code=201, response_model=wire.LinkOut)
 def accept_invite_code(data: wire.InviteCodeAcceptIn, user: CurrentUser, db: DbDep) -> wire.LinkOut:
     with transaction(db) as s:
-        return service.link_out(s, service.accept_invite_code(s, user, data.token))
+        return service.link_out(s, service.accept_invite_code(s, user, data.token), viewer_id=user.id)
 
 
 @router.get("/v1/family/links", response_model=wire.LinksOut)
@@ -53,7 +53,7 @@ def links(user: CurrentUser, db: DbDep, clock: ClockDep) -> wire.LinksOut:
 @router.get("/v1/family/links/{link_id}", response_model=wire.LinkOut)
 def link(link_id: int, user: CurrentUser, db: DbDep, clock: ClockDep) -> wire.LinkOut:
     with transaction(db) as s:
-        return service.link_out(s, service.get_link(s, user, link_id), clock())
+        return service.link_out(s, service.get_link(s, user, link_id), clock(), viewer_id=user.id)
 
 
 @router.post("/v1/family/links/{link_id}/accept", response_model=wire.LinkOut)
@@ -61,14 +61,14 @@ def accept(link_id: int, user: CurrentUser, db: DbDep, clock: ClockDep) -> wire.
     """The invited relative accepts; an expired invitation is refused (`family_invite_expired`)."""
     now = clock()
     with transaction(db) as s:
-        return service.link_out(s, service.accept(s, user, link_id, now), now)
+        return service.link_out(s, service.accept(s, user, link_id, now), now, viewer_id=user.id)
 
 
 @router.put("/v1/family/links/{link_id}/grant", response_model=wire.LinkOut)
 def set_grant(link_id: int, data: wire.GrantIn, user: CurrentUser, db: DbDep) -> wire.LinkOut:
     """Only the elder edits what the relative may do; it applies to the relative's next request."""
     with transaction(db) as s:
-        return service.link_out(s, service.set_grant(s, user, link_id, data))
+        return service.link_out(s, service.set_grant(s, user, link_id, data), viewer_id=user.id)
 
 
 @router.delete("/v1/family/links/{link_id}", status_code=204)

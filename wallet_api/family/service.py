@@ -31,8 +31,9 @@ QR_PREFIX = "anxin:family-invite:"
 
 # ---- rendering ---------------------------------------------------------------------------------------
 
-def person_out(user: User) -> PersonOut:
-    return PersonOut(id=user.id, username=user.username, display_name=user.display_name)
+def person_out(user: User, *, with_phone: bool = False) -> PersonOut:
+    return PersonOut(id=user.id, username=user.username, display_name=user.display_name,
+                     phone=user.phone if with_phone else None)
 
 
 def invite_expired(link: FamilyLink, now: datetime) -> bool:
@@ -40,15 +41,20 @@ def invite_expired(link: FamilyLink, now: datetime) -> bool:
     return link.status == LinkStatus.INVITED and link.invite_expires_at is not None and now >= link.invite_expires_at
 
 
-def link_out(session: Session, link: FamilyLink, now: datetime | None = None) -> LinkOut:
+def link_out(session: Session, link: FamilyLink, now: datetime | None = None, *,
+             viewer_id: int | None = None) -> LinkOut:
+    """The link as `viewer_id` (one of its two people) sees it: the OTHER party's phone number only while
+    the link is active (care mode calls them); nobody's number for an invitation, a setup or an ended link."""
     now = now or utcnow()
     grant = GrantOut(scopes=sorted(link.scopes), per_payment_limit_fen=link.per_payment_limit,
                      per_day_limit_fen=link.per_day_limit, expires_at=link.expires_at,
                      spent_today_fen=spent_today(link, now))
+    active = link.status == LinkStatus.ACTIVE and viewer_id in (link.elder_user_id, link.relative_user_id)
+    elder = person_out(session.get(User, link.elder_user_id), with_phone=active and viewer_id != link.elder_user_id)
+    relative = person_out(session.get(User, link.relative_user_id),
+                          with_phone=active and viewer_id != link.relative_user_id)
     return LinkOut(id=link.id, status=LinkStatus.EXPIRED if invite_expired(link, now) else link.status,
-                   elder=person_out(session.get(User, link.elder_user_id)),
-                   relative=person_out(session.get(User, link.relative_user_id)), grant=grant,
-                   created_at=link.created_at, ended_at=link.ended_at,
+                   elder=elder, relative=relative, grant=grant, created_at=link.created_at, ended_at=link.ended_at,
                    invite_expires_at=link.invite_expires_at if link.status == LinkStatus.INVITED else None)
 
 
@@ -58,7 +64,7 @@ def links_of(session: Session, user_id: int, now: datetime | None = None) -> Lin
                            .order_by(FamilyLink.id))
     after, by = [], []
     for link in rows:
-        (after if link.relative_user_id == user_id else by).append(link_out(session, link, now))
+        (after if link.relative_user_id == user_id else by).append(link_out(session, link, now, viewer_id=user_id))
     return LinksOut(looking_after=after, looked_after_by=by)
 
 

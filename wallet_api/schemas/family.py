@@ -58,6 +58,10 @@ class PersonOut(BaseModel):
     id: int
     username: str
     display_name: str
+    phone: str | None = Field(default=None, description=(
+        "The phone number this person gave at sign-up. Only in a family link, only for the other party of an "
+        "active link, and only to the two people in it (care mode's \"Call my family\"); never for an invited, "
+        "ended or set-up link, never elsewhere."))
 
 
 class LinkOut(BaseModel):
