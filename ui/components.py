@@ -80,6 +80,20 @@ class Kit:
         row = ft.Row([control], expand=False) if expand else control
         return hook(identifier, row)
 
+    def button_pair(self, actions: list[tuple[str, ft.IconData, Handler, str]]) -> ft.Control:
+        """Two secondary actions side by side (the care home's Family and Settings): outlined, each a full
+        touch target tall with the mode's button words; each named by its words."""
+        s = self.s
+        style = self._button_style(False)
+        style.padding = ft.Padding.symmetric(horizontal=8, vertical=8)
+        # Like a list row: one node, named by its words, acting as a button.
+        cells = [ft.Semantics(identifier=identifier, button=True, label=label, exclude_semantics=True,
+                              on_tap=on_click, expand=True,
+                              content=ft.Button(content=label, icon=icon, on_click=on_click, style=style,
+                                                height=s.target, expand=True))
+                 for label, icon, on_click, identifier in actions]
+        return ft.Row(cells, spacing=s.gap // 2)
+
     def voice_button(self, label: str, on_click: Handler, *, listening: bool,
                      identifier: str = "voice-button") -> ft.Control:
         """The big push-to-talk button: full width, taller than any other target, a microphone and
@@ -92,8 +106,9 @@ class Kit:
         return hook(identifier, ft.Row([button], expand=False))   # its words are its accessible name
 
     def list_action(self, label: str, icon: ft.IconData, on_click: Handler, identifier: str,
-                    detail: str | None = None) -> ft.Control:
-        """One row of a simple list (the care home): big icon, big words, the whole row tappable."""
+                    detail: str | None = None, *, snug: bool = False) -> ft.Control:
+        """One row of a simple list (the care home): big icon, big words, the whole row tappable. `snug`
+        rows are exactly one touch target tall (the care home, which must fit a phone's screen)."""
         p, s = self.p, self.s
         words = [ft.Text(label, style=self.style.text_style(s.button_text, weight=ft.FontWeight.BOLD))]
         if detail:
@@ -103,9 +118,9 @@ class Kit:
                             ft.Column(words, spacing=2, expand=True, alignment=ft.MainAxisAlignment.CENTER),
                             ft.Icon(ft.Icons.CHEVRON_RIGHT, size=s.icon, color=p.secondary)],
                            spacing=s.gap, vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            padding=ft.Padding.symmetric(horizontal=s.padding, vertical=10), bgcolor=p.surface,
+            padding=ft.Padding.symmetric(horizontal=s.padding, vertical=6 if snug else 10), bgcolor=p.surface,
             border=ft.Border.all(s.border_width, p.border), border_radius=s.radius,
-            height=max(s.target + 8, s.target), on_click=on_click, ink=True)
+            height=s.target if snug else s.target + 8, on_click=on_click, ink=True)
         # One node, named by its words, acting as a button.
         return ft.Semantics(identifier=identifier, button=True, label=label if not detail else f"{label}. {detail}",
                             exclude_semantics=True, on_tap=on_click, content=row)

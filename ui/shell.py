@@ -160,6 +160,10 @@ class Shell:
         self.screen.on_show()
         self.voice.screen_shown(self.screen)
         self.render()
+        # A new screen starts at its top (its heading), not where the last one was scrolled to.
+        run_task, scroll_to = getattr(self.page, "run_task", None), getattr(self.page, "scroll_to", None)
+        if run_task is not None and scroll_to is not None:
+            run_task(scroll_to, offset=0)
 
     # ---- work and its outcome ---------------------------------------------------------------
 
@@ -198,6 +202,15 @@ class Shell:
                     return
 
         run_task(ticking)
+
+    def launch_url(self, url: str) -> None:
+        """Hand a link to the device (care mode's Call: `tel:` to the phone's dialler) through Flet 1.0's
+        UrlLauncher service. Made in the tap's handler, so it registers with this page; its async
+        `launch_url` then runs on the page's loop. A page without a loop (renderer-free tests) never runs it."""
+        launcher = ft.UrlLauncher()
+        run_task = getattr(self.page, "run_task", None)
+        if run_task is not None:
+            run_task(launcher.launch_url, url)
 
     def poll(self, work: Callable[[], Any], on_done: Callable[[Any], None]) -> None:
         """Like `run`, but quietly: no busy line, no redraw, and a failure is ignored (the next poll

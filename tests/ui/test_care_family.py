@@ -1,19 +1,18 @@
 """Care mode's family rows, driven without a renderer against the real server: the care home lists the core
 actions in order; Wang Guihua sends her helper money (read back, PIN, receipt; moved once, also when the
 answer is lost and she tries again); a transfer the guardian's delay holds is said in words; with no
-relative she is told to ask one to join in Family; Call my family lists her relatives and says plainly
-that Anxin knows no number for them."""
+relative she is told to ask one to join in Family; Call my family dials the number the server sends for
+her son (tel:), and says plainly when Anxin knows no number."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
+import flet as ft
 from sqlalchemy import func, select
 
-from tests.e2e.family_world import ELDER, build_family
+from tests.e2e.family_world import ELDER, SON, SON_NAME, SON_PHONE, build_family
 from tests.e2e.world import PASSWORD, PIN
 from tests.ui.test_screens import balance_of, shell_losing_first_answer, sign_in, signed_in_home
-from tests.ui.ui_support import find, has, identifiers, label_or_text, screen_text, tap
+from tests.ui.ui_support import everything, find, has, identifiers, label_or_text, tap
 from ui.views.family import FamilyScreen
 from ui.views.family_transfer import CallFamilyScreen, TransferScreen, tel_url
 from ui.views.home import HomeScreen
@@ -54,6 +53,24 @@ def test_the_care_home_lists_the_core_rows_in_order(world, make_shell):
                     "home-family", "home-settings"]
     assert [label_or_text(page, i) for i in rows] == ["Pay", "Payment code", "Transfer to family", "Bills", "Messages",
                                                       "Call my family", "Family", "Settings"]
+    # The six core rows are one care target tall; Family and Settings share one row of two buttons, each still
+    # a full target with the care button words (so the home fits a phone's screen).
+    assert {find(page, i).content.height for i in rows[:6]} == {shell.kit.s.target} and shell.kit.s.target >= 60
+    pair = [c for c in everything(page) if isinstance(c, ft.Row)
+            and [getattr(x, "identifier", None) for x in c.controls] == ["home-family", "home-settings"]]
+    assert len(pair) == 1
+    for cell in pair[0].controls:
+        assert cell.content.height >= 60 and cell.content.style.text_style.size >= 18
+
+
+def test_with_larger_text_family_and_settings_are_whole_rows_again(world, make_shell):
+    shell, page = signed_in_home(make_shell, "nainai", care=True)
+    tap(page, "home-settings")
+    tap(page, "settings-text-size-130")
+    shell.home()
+    assert not any(isinstance(c, ft.Row) and any(getattr(x, "identifier", None) == "home-settings" for x in c.controls)
+                   for c in everything(page))
+    assert find(page, "home-settings").label == "Settings" and find(page, "home-settings").content.height >= 60
 
 
 def test_a_transfer_to_her_helper_is_read_back_and_moves_money_once(world, make_shell, make_session, client, db):
@@ -126,8 +143,8 @@ def test_with_no_relative_she_is_told_to_ask_one_to_join_in_family(world, make_s
         assert isinstance(shell.screen, FamilyScreen)
 
 
-def test_call_my_family_lists_her_relatives_and_says_no_number_is_known(world, make_shell, make_session):
-    link_helper(make_session)
+def test_call_my_family_says_in_words_when_no_number_is_known(world, make_shell, make_session):
+    link_helper(make_session)                 # Xiaoming gave no phone number at sign-up
     shell, page = signed_in_home(make_shell, "nainai", care=True)
     tap(page, "home-call")
     assert isinstance(shell.screen, CallFamilyScreen)
@@ -135,10 +152,25 @@ def test_call_my_family_lists_her_relatives_and_says_no_number_is_known(world, m
         f"Anxin has no phone number for {HELPER_NAME}, so it cannot call them from here. "
         f"Call {HELPER_NAME} from your phone's own contacts.")
     assert not has(page, f"call-{HELPER}")
-    # A relative whose number the app knows (a stand-in: the family API sends none today) gets a Call button.
-    shell.screen.relatives = [SimpleNamespace(username="dawei", display_name="Zhou Dawei", phone="+86 138-0013-8000")]
-    shell.render()
-    button = find(page, "call-dawei").content.controls[0]            # its words are its accessible name
-    assert button.content == "Call Zhou Dawei" and button.height >= 60
-    assert "Anxin has no phone" not in screen_text(page)
+
+
+def test_call_my_family_dials_the_number_the_server_sends_for_her_son(world, client, make_shell):
+    build_family(client)                      # her son Dawei gave his number at sign-up; their link is active
+    shell, page = signed_in_home(make_shell, ELDER, care=True, device=ELDER)
+    launched = []
+    page.run_task = lambda fn, *args, **kw: launched.append((fn, args))     # what the page's loop would run
+    tap(page, "home-call")
+    assert [p.phone for p in shell.screen.relatives] == [SON_PHONE]    # from the family links API, not made up
+    assert label_or_text(page, f"call-number-{SON}") == f"Phone: {SON_PHONE}"
+    assert not has(page, f"call-none-{SON}")
+    button = find(page, f"call-{SON}").content.controls[0]            # its words are its accessible name
+    assert button.content == f"Call {SON_NAME}" and button.height >= 60
+    tap(page, f"call-{SON}")
+    [(fn, args)] = [(fn, args) for fn, args in launched if fn.__name__ == "launch_url"]
+    assert isinstance(fn.__self__, ft.UrlLauncher) and fn.__name__ == "launch_url"
+    assert args == (f"tel:{SON_PHONE}",)
+
+
+def test_a_tel_url_keeps_only_the_digits_and_the_plus():
     assert tel_url("+86 138-0013-8000") == "tel:+8613800138000"
+    assert tel_url("(0631) 567 8900") == "tel:06315678900"

@@ -189,7 +189,8 @@ def tel_url(phone: str) -> str:
 
 
 class CallFamilyScreen(RelativesScreen):
-    """Each relative with a big Call button where Anxin knows their number, else that sentence in words."""
+    """Each relative who helps me: their number (the server sends it for an active link only) and a big Call
+    button that hands `tel:<number>` to the phone's dialler; with no number known, that said in words."""
 
     title_key = "call.title"
 
@@ -200,15 +201,17 @@ class CallFamilyScreen(RelativesScreen):
             return self.nobody()
         kit, t, controls = self.kit, self.t, []
         for p in self.relatives:
-            # The family API sends no phone numbers today (PersonOut has none): then the sentence says so.
-            phone = getattr(p, "phone", None)
-            if phone:
-                controls.append(kit.button(t("call.button", name=p.display_name), lambda e, n=phone: self.call(n),
-                                           f"call-{p.username}", icon=ft.Icons.PHONE))
+            if p.phone:
+                controls.append(kit.card([kit.body(p.display_name),
+                                          kit.text(t("call.number", number=p.phone), identifier=f"call-number-{p.username}",
+                                                   size=kit.s.body, weight=ft.FontWeight.BOLD),
+                                          kit.button(t("call.button", name=p.display_name),
+                                                     lambda e, n=p.phone: self.call(n), f"call-{p.username}",
+                                                     icon=ft.Icons.PHONE)]))
             else:
                 controls.append(kit.notice(t("call.no_number", name=p.display_name), f"call-none-{p.username}",
                                            icon=ft.Icons.PHONE_DISABLED))
         return controls
 
-    async def call(self, phone: str) -> None:
-        await ft.UrlLauncher().launch_url(tel_url(phone))
+    def call(self, phone: str) -> None:
+        self.ui.launch_url(tel_url(phone))

@@ -50,8 +50,8 @@ class HomeScreen(Screen):
         settings = ("home.settings", ft.Icons.SETTINGS, opens(SettingsScreen), "home-settings")
         family = ("home.family", ft.Icons.FAMILY_RESTROOM, opens(FamilyScreen), "home-family")
         if care:
-            # The core functions only, in a list: pay, show the code, send money to and call the relatives
-            # who help me, bills, messages; Family says who helps me (and ends it with one button).
+            # The issue's list: pay, show the code, send money to a relative, bills, messages, call a relative.
+            # Family and Settings follow as a compact row (see _care_list), so the whole home fits a phone.
             from ui.views.family_transfer import CallFamilyScreen, TransferScreen
             transfer = ("home.transfer", ft.Icons.SEND_TO_MOBILE, opens(TransferScreen), "home-transfer")
             call = ("home.call_family", ft.Icons.PHONE, opens(CallFamilyScreen), "home-call")
@@ -73,8 +73,17 @@ class HomeScreen(Screen):
                 ("home.coupons", ft.Icons.LOCAL_OFFER, opens(CouponsScreen), "home-coupons")]
 
     def _care_list(self) -> list[ft.Control]:
-        return [self.kit.list_action(self.t(key), icon, handler, ident)
-                for key, icon, handler, ident in self._actions()]
+        """The core actions as big rows, one touch target tall and half a gap apart; then Family and Settings
+        side by side (each still a full target with big words). So on a phone (412 x 915) the whole home is
+        on screen without scrolling, with room to spare for a line from the voice bar. Text made larger than
+        standard gets the usual rows, Family and Settings too (the words need the width); the page scrolls."""
+        kit, t, actions = self.kit, self.t, self._actions()
+        if self.ui.state.prefs.font_scale_percent > 100:
+            return [kit.list_action(t(key), icon, handler, ident) for key, icon, handler, ident in actions]
+        core, tools = actions[:-2], actions[-2:]
+        rows = [kit.list_action(t(key), icon, handler, ident, snug=True) for key, icon, handler, ident in core]
+        rows.append(kit.button_pair([(t(key), icon, handler, ident) for key, icon, handler, ident in tools]))
+        return [ft.Column(rows, spacing=kit.s.gap / 2, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)]
 
     def _standard_grid(self) -> list[ft.Control]:
         tiles = [self.kit.tile_action(self.t(key), icon, handler, ident)
