@@ -92,6 +92,8 @@ class Shell:
         self.error: str | None = None
         self.announcement: str | None = None
         self._rendered_width: float | None = None
+        self._shown = 0             # screens shown so far: keys each one's scrolling column (render)
+        self._scroller: ft.Column | None = None
         self.voice = VoiceBar(self, voice_assistant)   # the push-to-talk button and spoken answers
         self.restyle()
         self._setup_page()
@@ -112,7 +114,9 @@ class Shell:
             page.fonts = {self.font.family: self.font.asset_path}
         page.padding = 0
         page.spacing = 0
-        page.scroll = ft.ScrollMode.AUTO
+        # No page-level scroll: each screen scrolls in its own keyed column (render), so a new screen starts at
+        # its top and Flutter's semantics tree (what screen readers and the tests read) starts fresh with it.
+        page.scroll = None
         page.theme_mode = ft.ThemeMode.LIGHT
         page.on_resize = self._resized
 
@@ -155,15 +159,12 @@ class Shell:
         self.replace(HomeScreen(self))
 
     def _show(self) -> None:
+        self._shown += 1
         self.error = None
         self.announcement = None
         self.screen.on_show()
         self.voice.screen_shown(self.screen)
         self.render()
-        # A new screen starts at its top (its heading), not where the last one was scrolled to.
-        run_task, scroll_to = getattr(self.page, "run_task", None), getattr(self.page, "scroll_to", None)
-        if run_task is not None and scroll_to is not None:
-            run_task(scroll_to, offset=0)
 
     # ---- work and its outcome ---------------------------------------------------------------
 
@@ -263,6 +264,15 @@ class Shell:
         self.page.bgcolor = p.background
         self.page.theme = material_theme(self.style)
         self.page.title = self.t("app.name")
-        self.page.controls = [ft.Row([column], alignment=ft.MainAxisAlignment.CENTER,
-                                     vertical_alignment=ft.CrossAxisAlignment.START)]
+        centred = ft.Row([column], alignment=ft.MainAxisAlignment.CENTER, vertical_alignment=ft.CrossAxisAlignment.START)
+        # One scrolling column per screen shown and per step, keyed so: redrawing keeps its scroll position (a
+        # keypad press), showing a screen (a new one, or back) or its next step (summary -> receipt) starts at
+        # the top. A page-wide scroll kept the last screen's offset, and on the web the semantics nodes then
+        # stayed where that offset had put them (a tap on "Username" landed on "Create an account"). The same
+        # column object is kept while its key holds: a new object with an old key would be "frozen" by Flet.
+        key = f"screen-{self._shown}-{getattr(screen, 'step', '')}"
+        if self._scroller is None or self._scroller.key != key:
+            self._scroller = ft.Column(scroll=ft.ScrollMode.AUTO, expand=True, key=key)
+        self._scroller.controls = [centred]
+        self.page.controls = [self._scroller]
         self.page.update()
