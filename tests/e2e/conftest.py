@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Locator, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.e2e.domain_world import Domains, build_domains
+from tests.e2e.family_world import Family, build_family
 from tests.e2e.world import World, build_world
 from tests.fakes import FakeOsKeychain
 from tests.live_server import serve_in_thread
@@ -117,16 +118,48 @@ class App:
     def tap(self, identifier: str) -> None:
         self.hook(identifier).wait_for(timeout=TIMEOUT_MS)
         self.idle()
+        self.into_view(identifier)
         self.hook(identifier).click()
+
+    def into_view(self, identifier: str) -> None:
+        """Scroll with the mouse wheel over the app, as a person would, until the control lies inside the
+        window (only when it does not already), and wait until it stops moving. Playwright cannot scroll
+        for us: the app is one Flutter canvas, and the semantics nodes over it are in no scrollable element.
+        A tap is a pointer event at a place on the canvas, so it must land where the control is now."""
+        node, window = self.hook(identifier), self.page.viewport_size
+        last = None
+        for _attempt in range(40):
+            box = node.bounding_box()
+            if box is None:                     # being replaced (a redraw): look again in a moment
+                last = None
+                self.page.wait_for_timeout(100)
+                continue
+            top, bottom = box["y"], box["y"] + box["height"]
+            inside = (0 <= top and bottom <= window["height"]) or (
+                box["height"] > window["height"] and top < window["height"] / 2 < bottom)
+            if not inside:
+                self.page.mouse.move(window["width"] / 2, window["height"] / 2)
+                self.page.mouse.wheel(0, (top + bottom) / 2 - window["height"] / 2)
+                last = None
+                self.page.wait_for_timeout(250)     # the scroll lands and the semantics nodes move with it
+                continue
+            if box == last:
+                return                          # on screen, and where it was a frame ago
+            last = box
+            self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        raise AssertionError(f"could not bring {identifier!r} into view; on screen: {self.on_screen()}")
 
     def type(self, identifier: str, text: str) -> None:
         """Tap a text field and type, as a person would: only once the field has the keyboard (Flutter
         focuses its editing <input> a frame after the tap; keys sent before that are lost), and
-        again if what arrived is not what was typed."""
+        again if the tap gave it no keyboard or what arrived is not what was typed."""
         for _attempt in range(3):
             self.tap(identifier)
-            self.page.wait_for_function("() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)",
-                                        timeout=TIMEOUT_MS)
+            try:
+                self.page.wait_for_function(
+                    "() => ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName)", timeout=TIMEOUT_MS / 3)
+            except PlaywrightTimeout:
+                continue        # the tap landed while the screen was being redrawn (a new screen): tap again
             self.page.keyboard.type(text)
             if self.page.evaluate("() => document.activeElement?.value ?? ''") == text:
                 return
@@ -223,3 +256,10 @@ def world(stack) -> World:
 @pytest.fixture
 def domains(stack) -> Domains:
     return stack[2]
+
+
+@pytest.fixture(scope="session")
+def family(stack) -> Family:
+    """Liu Guilan and her son Zhou Dawei (tests/e2e/family_world.py), built once for every test that needs them."""
+    with httpx.Client(base_url=stack[0].api, timeout=30) as http:
+        return build_family(http)

@@ -1,7 +1,7 @@
 """A family on top of the small world (tests/e2e/world.py), built through the real HTTP API: Liu Guilan
 (an elder of her own, so no other test's balances move) lets her son Zhou Dawei act for her — see and pay
 shops, at most 100 CNY a payment and 300 CNY a day — holds a family card from him (300 CNY a month),
-and has him as her safety guardian."""
+and has him as her safety guardian. He gave his phone number at sign-up (care mode's Call my family)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.e2e.world import PIN, _login, _person
 
 ELDER, SON = "guilan", "dawei"
 ELDER_NAME, SON_NAME = "Liu Guilan 刘桂兰", "Zhou Dawei 周大伟"
+SON_PHONE = "+8613800138000"      # given at sign-up; the server shows it to his mother while their link is active
 PER_PAYMENT_FEN, PER_DAY_FEN, CARD_CAP_FEN = 10_000, 30_000, 30_000
 
 
@@ -34,7 +35,8 @@ def build_family(http: httpx.Client, elder_user: tuple[str, str] = (ELDER, ELDER
     """This family (or the same one between two other people, e.g. for another language's screenshots)."""
     (elder_name, elder_display), (son_name, son_display) = elder_user, son_user
     _person(http, elder_name, elder_display, roles=["consumer"], top_up_fen=200_000)
-    _person(http, son_name, son_display, roles=["consumer"], top_up_fen=100_000)
+    _person(http, son_name, son_display, roles=["consumer"], top_up_fen=100_000,
+            phone=SON_PHONE if son_name == SON else None)
     elder, son = _login(http, elder_name), _login(http, son_name)
     grant = {"scopes": ["view", "pay_merchants"], "per_payment_limit_fen": PER_PAYMENT_FEN,
              "per_day_limit_fen": PER_DAY_FEN}

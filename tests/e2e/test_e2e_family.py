@@ -9,15 +9,9 @@ import httpx
 import pytest
 
 from app.i18n import Translator
-from tests.e2e.family_world import ELDER, ELDER_NAME, SON, SON_NAME, Family, build_family, held_payment
+from tests.e2e.family_world import ELDER, ELDER_NAME, SON, SON_NAME, build_family, held_payment
 from tests.e2e.measure import care_mode_shortfalls, measure
 from tests.e2e.world import PASSWORD, _login
-
-
-@pytest.fixture(scope="module")
-def family(stack) -> Family:
-    with httpx.Client(base_url=stack[0].api, timeout=30) as http:
-        return build_family(http)
 
 
 def her(api: str, path: str) -> dict:

@@ -34,9 +34,10 @@ def _login(http: httpx.Client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-def _person(http: httpx.Client, username: str, name: str, *, roles: list[str], top_up_fen: int = 0) -> dict:
+def _person(http: httpx.Client, username: str, name: str, *, roles: list[str], top_up_fen: int = 0,
+            phone: str | None = None) -> dict:
     http.post("/v1/auth/register", json={"username": username, "password": PASSWORD, "display_name": name,
-                                         "roles": roles}).raise_for_status()
+                                         "roles": roles} | ({"phone": phone} if phone else {})).raise_for_status()
     auth = _login(http, username)
     http.put("/v1/me/pin", json={"pin": PIN, "password": PASSWORD}, headers=auth).raise_for_status()
     if top_up_fen:
