@@ -152,7 +152,8 @@ class App:
     def type(self, identifier: str, text: str) -> None:
         """Tap a text field and type, as a person would: only once the field has the keyboard (Flutter
         focuses its editing <input> a frame after the tap; keys sent before that are lost), and
-        again if the tap gave it no keyboard or what arrived is not what was typed."""
+        again if the tap gave it no keyboard, what arrived is not what was typed, or a redraw then
+        emptied the field again."""
         for _attempt in range(3):
             self.tap(identifier)
             try:
@@ -162,7 +163,14 @@ class App:
                 continue        # the tap landed while the screen was being redrawn (a new screen): tap again
             self.page.keyboard.type(text)
             if self.page.evaluate("() => document.activeElement?.value ?? ''") == text:
-                return
+                # A redraw already on its way (a load finishing as the screen opened) can still set the field
+                # back to what the app had before the keys reached it; a person would see that and type again.
+                self.page.wait_for_timeout(300)
+                self.idle()
+                if self.hook(identifier).evaluate(
+                        "e => (e.querySelector('input, textarea') ?? document.activeElement)?.value ?? ''") == text:
+                    return
+                continue
             self.page.keyboard.press("Control+A")
             self.page.keyboard.press("Backspace")
         raise AssertionError(f"could not type into {identifier!r}; on screen: {self.on_screen()}")
