@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.anxin_client import AnxinClient
-from app.errors import ServerUnavailable
+from app.errors import BankError, ServerUnavailable
 from app.state import AppState
+from wallet_api.schemas import BankCardOut
 from wallet_api.schemas.prepaid import (BuyCardIn, CardDetail, CardOut, CardRefundIn, CardRefundOut, CardTopUpIn,
                                         ComplaintCategory, ComplaintIn, ComplaintOut, ProductOut)
 
@@ -44,7 +45,10 @@ def refund_preview(card: CardOut, now: datetime | None = None) -> RefundPreview:
 @dataclass
 class TopUpDraft:
     """Money about to be added to a card, read back before it is sent. One draft, one idempotency key:
-    sending it again after a lost answer (with or without the PIN) can never add the money twice."""
+    sending it again after a lost answer (with or without the PIN) can never add the money twice.
+
+    It comes from the wallet, or from one of the person's linked bank cards (`bank_cards`, chosen with
+    `choose_source`): the bank pays into the wallet and the wallet into the card, in one request."""
 
     card: CardOut
     amount_fen: int
@@ -53,6 +57,8 @@ class TopUpDraft:
     sent: bool = False
     outcome_unknown: bool = False          # sent, and no answer came back: only "try again" (same key) is safe
     result: CardOut | None = None
+    bank_cards: list[BankCardOut] = field(default_factory=list)   # linked, active: what could pay instead
+    bank_card: BankCardOut | None = None   # None: the wallet pays
 
     @property
     def card_after_fen(self) -> int:
@@ -60,7 +66,22 @@ class TopUpDraft:
 
     @property
     def wallet_after_fen(self) -> int | None:
+        if self.bank_card is not None:      # the bank pays into the wallet, the wallet into the card
+            return self.wallet_before_fen
         return None if self.wallet_before_fen is None else self.wallet_before_fen - self.amount_fen
+
+    def choose_source(self, bank_card_id: int | None) -> None:
+        """Pay from the wallet (None) or a linked bank card. Not while the outcome of a sent request is
+        unknown, nor after it went through. After a refusal (the bank said no, the PIN was asked for)
+        nothing moved, and the request with another source is a new one: it gets a new key."""
+        if self.outcome_unknown or self.result is not None:
+            raise RuntimeError("this top-up was already sent; what pays for it cannot change")
+        chosen = None if bank_card_id is None else next(b for b in self.bank_cards if b.id == bank_card_id)
+        if chosen == self.bank_card:
+            return
+        self.bank_card = chosen
+        if self.sent:
+            self.idempotency_key, self.sent = uuid.uuid4().hex, False
 
 
 class Cards:
@@ -86,18 +107,28 @@ class Cards:
         return card
 
     def draft_top_up(self, card: CardOut, amount_fen: int) -> TopUpDraft:
-        """What adding `amount_fen` to `card` would do, with the wallet's balance as it is now."""
-        return TopUpDraft(card, amount_fen, self.client.wallet().balance_fen)
+        """What adding `amount_fen` to `card` would do, with the wallet's balance as it is now, from the wallet;
+        the person's active linked bank cards can be chosen instead (not by a relative acting for them: her
+        bank cards are hers to use)."""
+        banks = [] if self.state.acting_for else [b for b in self.client.bank_cards() if b.status == "active"]
+        return TopUpDraft(card, amount_fen, self.client.wallet().balance_fen, bank_cards=banks)
 
     def top_up(self, draft: TopUpDraft, pin: str | None = None) -> CardOut:
-        """Send the draft from the wallet. Raises PinRequired above the PIN-free amount: ask for it and call
-        again with the same draft (same key). A lost answer marks the draft `outcome_unknown`."""
+        """Send the draft from its source. Raises PinRequired above the PIN-free amount: ask for it and call
+        again with the same draft (same key). A lost answer marks the draft `outcome_unknown`. A bank that
+        says no raises BankError (`bank_declined`): nothing moved, nothing was added."""
         draft.sent = True
+        bank_card_id = draft.bank_card.id if draft.bank_card is not None else None
         try:
-            card = self.client.top_up_card(draft.card.id, CardTopUpIn(amount_fen=draft.amount_fen, pin=pin),
+            card = self.client.top_up_card(draft.card.id, CardTopUpIn(amount_fen=draft.amount_fen,
+                                                                       bank_card_id=bank_card_id, pin=pin),
                                            idempotency_key=draft.idempotency_key)
         except ServerUnavailable:
             draft.outcome_unknown = True
+            raise
+        except BankError as error:
+            # The bank did not answer: only the same key again is safe (the server finds the same bank request).
+            draft.outcome_unknown = error.code == "bank_timeout"
             raise
         draft.outcome_unknown = False
         draft.result = card

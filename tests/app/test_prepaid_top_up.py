@@ -1,6 +1,7 @@
 """The client core's prepaid top-up against the real server (real app, SQLite and PostgreSQL): a draft read
 back with the wallet before and after, the PIN when the server asks, one key per draft so a lost answer
-retried never adds twice, and the per-card limit refused with the numbers the screen needs."""
+retried never adds twice, and the per-card limit refused with the numbers the screen needs; a top-up from a
+linked bank card, and a bank that says no (nothing added)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from app.actions import WalletSession
 from app.anxin_client import AnxinClient
 from app.cards import TopUpDraft
 from app.device import DeviceMemory
-from app.errors import Conflict, ConnectionLost, PinRequired
+from app.errors import BankError, Conflict, ConnectionLost, PinRequired
+from app.i18n import Translator
 from app.journal_trust import PinnedJournalKeys
+from app.problems import explain
 from app.session import MemoryTokenStore
 from app.state import AppState
 from wallet_api.schemas import BankCardIn, FundingIn, MerchantIn
@@ -129,3 +132,63 @@ def test_a_top_up_above_the_card_limit_is_refused_with_the_limit_and_moves_nothi
     assert holder.client.card(card_id).balance_fen == 30_000
     assert owner.client.prepaid_standing(pool_id).escrow_fen == escrow_before
     assert holder.client.wallet().balance_fen == 170_000
+
+
+def _link(holder: WalletSession, number: str):
+    return holder.client.add_bank_card(BankCardIn(card_number=number, holder_name="Meili"))
+
+
+def test_a_top_up_from_a_linked_bank_card_adds_to_the_card_and_leaves_the_wallet_alone(client, tmp_path, shop):
+    owner, pool_id, product_id = shop
+    holder, card_id = _holder(client, tmp_path, product_id)
+    linked = holder.client.bank_cards()[0]             # the card the wallet was filled from (...0001: approves)
+    escrow_before = owner.client.prepaid_standing(pool_id).escrow_fen
+
+    draft = holder.cards.draft_top_up(holder.client.card(card_id), 12_000)
+    assert [b.id for b in draft.bank_cards] == [linked.id] and draft.bank_card is None    # the wallet by default
+    key = draft.idempotency_key
+    draft.choose_source(linked.id)
+    assert draft.bank_card == linked and draft.idempotency_key == key       # nothing sent yet: same draft
+    assert (draft.wallet_before_fen, draft.wallet_after_fen, draft.card_after_fen) == (170_000, 170_000, 42_000)
+    with pytest.raises(PinRequired):
+        holder.cards.top_up(draft)
+    out = holder.cards.top_up(draft, PIN)
+
+    assert draft.idempotency_key == key and draft.result == out
+    assert out.balance_fen == 42_000
+    assert holder.state.balance_fen == holder.client.wallet().balance_fen == 170_000     # the bank paid
+    assert owner.client.prepaid_standing(pool_id).escrow_fen == escrow_before + 12_000
+    with pytest.raises(RuntimeError):                 # done: what paid for it cannot change any more
+        draft.choose_source(None)
+
+
+def test_a_bank_that_says_no_adds_nothing_and_another_source_is_a_new_request(client, tmp_path, shop):
+    owner, pool_id, product_id = shop
+    holder, card_id = _holder(client, tmp_path, product_id)
+    declining = _link(holder, "6222020000000080002")            # the sandbox bank always declines ...0002
+    escrow_before = owner.client.prepaid_standing(pool_id).escrow_fen
+
+    draft = holder.cards.draft_top_up(holder.client.card(card_id), 5_000)              # PIN-free
+    draft.choose_source(declining.id)
+    key = draft.idempotency_key
+    with pytest.raises(BankError) as refused:
+        holder.cards.top_up(draft)
+    assert refused.value.code == "bank_declined" and not draft.outcome_unknown and draft.result is None
+    assert explain(refused.value, Translator("en")).sentence(Translator("en")) == \
+        "The bank said no. Nothing was moved. Try another card or ask your bank."
+    assert holder.client.card(card_id).balance_fen == 30_000
+    assert holder.client.wallet().balance_fen == 170_000
+    assert owner.client.prepaid_standing(pool_id).escrow_fen == escrow_before
+
+    draft.choose_source(None)                      # the wallet instead: a different request, a new key
+    assert draft.idempotency_key != key and draft.bank_card is None
+    out = holder.cards.top_up(draft)
+    assert out.balance_fen == 35_000 and holder.client.wallet().balance_fen == 165_000
+
+
+def test_a_relative_acting_for_someone_is_offered_only_her_wallet(client, tmp_path, shop):
+    _owner, _pool_id, product_id = shop
+    holder, card_id = _holder(client, tmp_path, product_id)
+    holder.state.acting_for, holder.state.acting_for_name = "someone", "Someone"
+    draft = holder.cards.draft_top_up(holder.client.card(card_id), 1_000)
+    assert draft.bank_cards == [] and draft.bank_card is None

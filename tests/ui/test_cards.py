@@ -226,3 +226,62 @@ def test_a_lost_answer_says_so_keeps_the_amount_and_add_again_adds_once(world, d
     assert balance_of(client, "meili") == wallet_before - 2_000          # added once, although sent twice
     assert _card_balance(client, "meili", domains.meili_card_id) == 47_000
     flaky.close()
+
+
+def _bank_cards(client, username: str) -> list[dict]:
+    token = client.post("/v1/auth/login", json={"username": username, "password": PASSWORD}).json()["access_token"]
+    return client.get("/v1/bank-cards", headers={"Authorization": f"Bearer {token}"}).json()
+
+
+def test_topping_up_from_a_linked_bank_card_says_which_card_and_leaves_the_balance(world, domains, make_shell,
+                                                                                  client):
+    wallet_before = balance_of(client, "meili")
+    bank = _bank_cards(client, "meili")[0]          # the card her wallet was filled from (the sandbox approves it)
+    shell, page = _open_top_up(make_shell, domains, care=True)
+    for key in ("1", "0", "0"):
+        tap(page, f"top-up-key-{key}")
+    tap(page, "top-up-continue")
+    assert label_or_text(page, "top-up-source-wallet") == f"✓ My balance ({shell.t.money(wallet_before)})"
+    key = shell.screen.draft.idempotency_key
+    tap(page, f"top-up-source-bank-{bank['id']}")
+    assert label_or_text(page, f"top-up-source-bank-{bank['id']}") == \
+        f"✓ Bank card {bank['bank_name']} ending 0001"
+    readback = label_or_text(page, "top-up-readback")
+    assert readback == ("You are about to add CN¥100.00 to 10 classes at Iron Gym; the card will then hold CN¥550.00. "
+                        f"It comes from your bank card {bank['bank_name']} ending 0001; your Anxin balance does not "
+                        "change. The money is held in escrow and reaches Iron Gym only as you use the card; if the "
+                        "shop closes, what is left comes back to you.")
+    assert shell.announcement == readback           # the new read-back is spoken as well
+    assert label_or_text(page, "top-up-summary-from") == f"Bank card {bank['bank_name']} ending 0001: CN¥100.00"
+    tap(page, "top-up-confirm")
+    enter_pin(page)
+    tap(page, "pin-submit")
+    assert shell.screen.draft.idempotency_key == key       # one draft, one key
+    assert label_or_text(page, "top-up-receipt").startswith("Done: CN¥100.00 added to 10 classes at Iron Gym.")
+    assert balance_of(client, "meili") == wallet_before
+    assert _card_balance(client, "meili", domains.meili_card_id) == 55_000
+
+
+def test_a_bank_that_says_no_is_said_in_words_adds_nothing_and_the_wallet_can_pay(world, domains, make_shell,
+                                                                                 client):
+    token = client.post("/v1/auth/login", json={"username": "meili", "password": PASSWORD}).json()["access_token"]
+    declining = client.post("/v1/bank-cards", json={"card_number": "6222020000000080002", "holder_name": "Meili"},
+                            headers={"Authorization": f"Bearer {token}"}).json()       # the sandbox declines ...0002
+    wallet_before = balance_of(client, "meili")
+    shell, page = _open_top_up(make_shell, domains)
+    for key in ("2", "0"):                          # PIN-free
+        tap(page, f"top-up-key-{key}")
+    tap(page, "top-up-continue")
+    tap(page, f"top-up-source-bank-{declining['id']}")
+    tap(page, "top-up-confirm")
+    said = "The bank said no. Nothing was moved. Try another card or ask your bank."
+    assert label_or_text(page, "error-message") == said
+    assert shell.announcement == said
+    assert balance_of(client, "meili") == wallet_before
+    assert _card_balance(client, "meili", domains.meili_card_id) == 45_000
+    tap(page, "top-up-source-wallet")               # another source: the summary is still there
+    assert not has(page, "error-message")
+    tap(page, "top-up-confirm")
+    assert label_or_text(page, "top-up-receipt").startswith("Done: CN¥20.00 added to 10 classes at Iron Gym.")
+    assert balance_of(client, "meili") == wallet_before - 2_000
+    assert _card_balance(client, "meili", domains.meili_card_id) == 47_000

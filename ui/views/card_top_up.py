@@ -1,6 +1,7 @@
 """Top up a prepaid card: the amount on the big keypad, a summary read back (and spoken in care mode) —
-which card at which shop, how much, from the wallet, and that the money waits in escrow — then the PIN
-when the server asks for it, and a clear receipt.
+which card at which shop, how much, from the wallet or a linked bank card (the person chooses when they
+have one), and that the money waits in escrow — then the PIN when the server asks for it, and a clear
+receipt. A bank that says no is said in words; nothing was added, and another source can be chosen.
 
 One draft, one idempotency key: "Add" tapped again after a lost connection sends the same key, so the
 money is added once. While the outcome of a sent draft is unknown the amount cannot be changed (a new
@@ -12,7 +13,7 @@ from __future__ import annotations
 import flet as ft
 
 from app.cards import TopUpDraft
-from app.errors import ApiError
+from app.errors import ApiError, BankError
 from ui.shell import Screen
 from ui.views.amount_entry import AmountEntry
 from ui.views.pin_entry import PinEntry
@@ -67,7 +68,9 @@ class TopUpScreen(Screen):
         name = self.ui.state.acting_for_name          # a relative acting for an elder: her card, her money
         words = dict(amount=t.money(d.amount_fen), card=_card_title(t, d.card), after=t.money(d.card_after_fen))
         sentence = t("cards.top_up_readback_for", name=name, **words) if name else t("cards.top_up_readback", **words)
-        if d.wallet_before_fen is not None and name:
+        if d.bank_card is not None:
+            sentence += " " + t("cards.top_up_readback_bank", bank=d.bank_card.bank_name, last4=d.bank_card.last4)
+        elif d.wallet_before_fen is not None and name:
             sentence += " " + t("pay.readback_balance_for", name=name, balance=t.money(d.wallet_before_fen),
                                 after=t.money(d.wallet_after_fen))
         elif d.wallet_before_fen is not None:
@@ -84,7 +87,7 @@ class TopUpScreen(Screen):
                 kit.muted(t("cards.top_up_held")),
                 kit.body(t("cards.top_up_escrow_short", merchant=d.card.merchant_name),
                          identifier="top-up-summary-escrow")]
-        controls = [kit.card(rows),
+        controls = [kit.card(rows), *self._source_choice(),
                     kit.notice(self.readback(), "top-up-readback", icon=ft.Icons.RECORD_VOICE_OVER),
                     kit.button(t("cards.top_up_confirm", amount=t.money(d.amount_fen)), self.confirm,
                                "top-up-confirm", icon=ft.Icons.CHECK, disabled=self.ui.busy)]
@@ -92,8 +95,39 @@ class TopUpScreen(Screen):
             controls.append(kit.button(t("pay.change_amount"), self.change_amount, "top-up-change", primary=False))
         return controls
 
+    def _source_choice(self) -> list[ft.Control]:
+        """The wallet or a linked bank card, as big exclusive choices (not while a sent top-up's outcome is
+        unknown: only the same request again is safe then)."""
+        kit, t, d = self.kit, self.t, self.draft
+        if not d.bank_cards or d.outcome_unknown:
+            return []
+        controls = [kit.muted(t("pay.fund_choose"))]
+        choices = [(None, t("pay.fund_wallet", amount=t.money(d.wallet_before_fen))
+                    if d.wallet_before_fen is not None else t("pay.from_balance"))]
+        choices += [(b.id, t("code.fund_bank", bank=b.bank_name, last4=b.last4)) for b in d.bank_cards]
+        chosen = d.bank_card.id if d.bank_card is not None else None
+        for bank_id, words in choices:
+            if bank_id == chosen:
+                words = f"✓ {words}"      # the choice in words, not by colour alone
+            # A card, not a fixed-height button: a bank's long name wraps instead of being cut off.
+            controls.append(kit.card([kit.text(words, weight=ft.FontWeight.W_600)],
+                                     identifier=f"top-up-source-{'wallet' if bank_id is None else f'bank-{bank_id}'}",
+                                     label=words, on_click=lambda e, b=bank_id: self.choose_source(b)))
+        return controls
+
+    def choose_source(self, bank_card_id: int | None) -> None:
+        if self.ui.busy:
+            return
+        self.draft.choose_source(bank_card_id)
+        self.ui.error = None
+        self.ui.announce(self.readback())
+        self.ui.render()
+
     def _paid_from(self) -> str:
         t, amount, name = self.t, self.t.money(self.draft.amount_fen), self.ui.state.acting_for_name
+        bank = self.draft.bank_card
+        if bank is not None:
+            return t("cards.top_up_from_bank", bank=bank.bank_name, last4=bank.last4, amount=amount)
         return t("pay.from_balance_for", name=name, amount=amount) if name else t("pay.from_balance_amount",
                                                                                   amount=amount)
 
@@ -120,6 +154,8 @@ class TopUpScreen(Screen):
             self.ui.error = self._over_limit_words(error.extra["limit_fen"])
             self.ui.announce(self.ui.error)
             return True
+        if isinstance(error, BankError) and error.code == "bank_declined":
+            self.step = "summary"       # nothing moved: the sentence says so; another source can be chosen
         return False        # the sentence says what happened and what to do (a lost connection: try again)
 
     def _over_limit_words(self, limit_fen: int) -> str:
