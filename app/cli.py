@@ -189,7 +189,13 @@ def _serve_api_in_background(settings) -> None:
 
 
 def _serve_client(server_url: str, *, port: int, data_dir: Path | None, open_browser: bool) -> None:
+    from app.voice_assistant import voice_limit_setting
     from ui.web import serve  # the launcher is the one client module that may start the UI
+
+    try:
+        voice_limit_setting()       # a wrong client setting is said now, not at the first spoken payment
+    except ValueError as wrong:
+        raise SystemExit(str(wrong)) from None
 
     print(f"\nAnxin Wallet app: http://127.0.0.1:{port}   (served offline; opens in your browser when there is "
           "a display)", flush=True)

@@ -8,11 +8,13 @@ blocks (model loading, recognition, the network): the UI calls them through `She
 Money rules, on top of the dialogue's (a payment is read back and needs an exact, confident "yes"):
 the "yes" pays with the confirmation's id as the idempotency key, so it moves money once; a
 payment above the voice limit, or one the server wants the PIN for, goes to the payment screen
-with everything filled in, where the person checks it and enters the PIN.
+with everything filled in, where the person checks it and enters the PIN. The voice limit is a client
+setting, `ANXIN_VOICE_LIMIT_FEN` (default 20000 fen = 200 CNY; docs/voice.md).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -25,8 +27,8 @@ from app.state import MerchantChoice, PaymentDraft
 from app.voice_io import AudioInput, audio_input
 from voice.amounts import say_amount
 from voice.audio import MicrophoneUnavailable
-from voice.dialogue import (CallFamily, CardBalance, CheckBalance, ClaimCoupons, ConfirmedPayment, Dialogue,
-                            PaymentNeedsPin, ReadMessages, Reply, ShowPaymentCode, State)
+from voice.dialogue import (DEFAULT_VOICE_LIMIT_FEN, CallFamily, CardBalance, CheckBalance, ClaimCoupons,
+                            ConfirmedPayment, Dialogue, PaymentNeedsPin, ReadMessages, Reply, ShowPaymentCode, State)
 from voice.engine import VoiceEngine
 from voice.grammar import DynamicSlots, VocabularyReport, build_grammar
 from voice.intents import Heard, Rejection, SlotValue
@@ -38,6 +40,20 @@ from wallet_api.schemas.family import LinkStatus
 __all__ = ["MicrophoneUnavailable", "OpenPayment", "OpenScreen", "SpeechModelMissing", "VoiceAssistant", "VoiceTurn"]
 
 MAX_MESSAGES_READ = 3     # read the newest few aloud; the screen lists them all
+ENV_VOICE_LIMIT = "ANXIN_VOICE_LIMIT_FEN"
+
+
+def voice_limit_setting(setting: str | None = None) -> int:
+    """The voice limit in fen: above it a voice payment is never confirmed by a spoken "yes" but opens the
+    on-screen summary (and the PIN there). From `ANXIN_VOICE_LIMIT_FEN` (or `setting`); unset or empty:
+    20000 (200 CNY). Raises ValueError, in words, for anything but a whole number of fen above zero."""
+    setting = (setting if setting is not None else os.environ.get(ENV_VOICE_LIMIT, "")).strip()
+    if not setting:
+        return DEFAULT_VOICE_LIMIT_FEN
+    if not setting.isdigit() or int(setting) <= 0:
+        raise ValueError(f"{ENV_VOICE_LIMIT} must be a whole number of fen above zero (20000 is 200 CNY), "
+                         f"not {setting!r}.")
+    return int(setting)
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,8 @@ class VoiceAssistant:
         self.session = session
         self.audio = audio or audio_input()
         self.model_path = model_path
-        self.voice_limit_fen = voice_limit_fen
+        # Above it, a spoken payment goes to the screen; None: the client setting (voice_limit_setting).
+        self.voice_limit_fen = voice_limit_fen if voice_limit_fen is not None else voice_limit_setting()
         self._engine: VoiceEngine | None = None
         self._dialogue: Dialogue | None = None
         self._locale: str | None = None
@@ -117,8 +134,7 @@ class VoiceAssistant:
             self._engine = None
             self._slots = self._current_slots()
             grammar = build_grammar(self.locale, self._slots)
-            kwargs = {} if self.voice_limit_fen is None else {"voice_limit_fen": self.voice_limit_fen}
-            self._dialogue = Dialogue(grammar.locale, grammar, **kwargs)
+            self._dialogue = Dialogue(grammar.locale, grammar, voice_limit_fen=self.voice_limit_fen)
 
     def _current_slots(self) -> DynamicSlots:
         """The person's recent shops and the relatives who help them, by the names they would say."""

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.device import RecentMerchant
-from app.voice_assistant import OpenPayment, OpenScreen, VoiceAssistant
+from app.voice_assistant import ENV_VOICE_LIMIT, OpenPayment, OpenScreen, VoiceAssistant, voice_limit_setting
 from app.voice_io import SpeechOutput, WavFilesInput, audio_input, speech_rate_factor
 from tests.e2e.world import PASSWORD
 from tests.ui.test_screens import balance_of, sign_in, signed_in_home
@@ -208,6 +208,29 @@ def test_above_the_voice_limit_never_gets_a_spoken_yes(world, make_session, clie
     turn = assistant.hear_text("pay lotus noodles three hundred yuan")
     assert isinstance(turn.go, OpenPayment) and turn.go.amount_fen == 30_000
     assert "more than two hundred yuan" in turn.say[0] and assistant.state == State.IDLE
+
+
+def test_the_voice_limit_is_a_client_setting_and_a_lower_one_sends_a_smaller_payment_to_the_screen(
+        world, make_session, client, monkeypatch):
+    monkeypatch.delenv(ENV_VOICE_LIMIT, raising=False)
+    assert voice_limit_setting() == voice_limit_setting("") == 20_000          # 200 CNY unless set
+    for wrong in ("abc", "0", "-5", "12.5"):
+        with pytest.raises(ValueError, match="ANXIN_VOICE_LIMIT_FEN must be a whole number of fen"):
+            voice_limit_setting(wrong)
+    lotus = world.shops["lotus"]
+    default = signed_in_assistant(make_session, "nainai", "en")
+    default.session.device.remember_merchant("nainai", RecentMerchant(lotus.id, lotus.name, lotus.local_name))
+    asked = default.hear_text("pay lotus noodles forty yuan")
+    assert asked.state == State.CONFIRM and asked.go is None       # under 200 CNY: read back, a "yes" may pay
+
+    monkeypatch.setenv(ENV_VOICE_LIMIT, "3000")                     # 30 CNY
+    lower = signed_in_assistant(make_session, "nainai", "en")
+    assert lower.voice_limit_fen == 3000
+    before = balance_of(client, "nainai")
+    turn = lower.hear_text("pay lotus noodles forty yuan")
+    assert isinstance(turn.go, OpenPayment) and turn.go.amount_fen == 4000 and turn.paid_fen is None
+    assert "more than thirty yuan" in turn.say[0] and lower.state == State.IDLE
+    assert lower.hear_text("yes").paid_fen is None and balance_of(client, "nainai") == before
 
 
 def test_chinese_balance_payment_messages_and_small_talk(world, make_session, client, db, tmp_path):
