@@ -76,6 +76,16 @@ class AnxinServe:
         return [int(pid) for pid in children
                 if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far: the supervisor and its children."""
+        pids = [self.proc.pid, *(int(p) for p in
+                                 Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split())]
+        ticks = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         """kill -9 the whole server: the supervisor and its workers (a worker outlives a killed supervisor)."""
         os.killpg(self.proc.pid, signal.SIGKILL)

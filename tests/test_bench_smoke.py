@@ -49,6 +49,8 @@ def test_the_http_benchmark_reports_latency_at_half_of_the_peak(results, backend
     half = results[f"http_payments_{backend}"]["at_half_peak"]
     assert _finite(half["rate_per_s"], half["p50_ms"], half["p99_ms"]) and half["p50_ms"] <= half["p99_ms"]
     assert results[f"http_payments_{backend}"]["errors"] == 0
+    cpu = results[f"http_payments_{backend}"]["server_cpu_ms_per_request"]
+    assert _finite(cpu["payment"]["median"], cpu["bare"]["median"], cpu["bare_over_payment"])
 
 
 @pytest.mark.slow

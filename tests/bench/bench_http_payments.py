@@ -1,10 +1,12 @@
 """Benchmarks 2 and 3 (issue 9): merchant payments over HTTP through the real server stack.
 
 `anxin serve` runs as a child process with its production settings and worker count
-(ANXIN_WORKERS, default one per usable core; argon2 and checkpoints as shipped). Many clients with
-keep-alive pay merchants as fast as they can (closed loop) and, alternating in the same run, post to
-the bare endpoint of the same stack that does one insert (`/v1/bench/bare-insert`, mounted only
-because this benchmark sets ANXIN_BENCH_ENDPOINTS=1). Then payments arrive at half of their peak rate (open loop) for p50/p99.
+(ANXIN_WORKERS: by default one per usable core on PostgreSQL, one on SQLite; argon2 and checkpoints
+as shipped). Many clients with keep-alive pay merchants as fast as they can (closed loop) and,
+alternating in the same run, post to the bare endpoint of the same stack that does one insert
+(`/v1/bench/bare-insert`, mounted only because this benchmark sets ANXIN_BENCH_ENDPOINTS=1). Then
+payments arrive at half of their peak rate (open loop) for p50/p99. The served processes' CPU time
+per request is reported too: steadier than rates on a shared machine.
 
   2. payments/s against the bare endpoint:          target >= 0.5; p99 at half peak <= 50 ms
   3. every payment to ONE merchant (a canteen at noon) against payments spread over many: >= 0.8
@@ -22,7 +24,7 @@ import uuid
 
 import httpx
 
-from tests.bench.harness import summarise
+from tests.bench.harness import spread, summarise
 from tests.bench.load import peak, at_rate
 from tests.helpers import PASSWORD
 from tests.live_server import AnxinServe
@@ -97,9 +99,15 @@ def test_payments_over_http(settings, backend):
         spread_pay = payments(headers, merchant_ids, 1)
         hot_pay = payments(headers, merchant_ids[:1], 2)
         pay_rates, bare_rates, hot_rates, errors = [], [], [], 0
+        # The server's CPU per request: steadier than rates on a shared machine (a queue for a core costs none).
+        pay_cpu, bare_cpu, hot_cpu = [], [], []
         for _ in range(REPEATS):  # alternate, so drift in the machine's load hits every figure alike
-            for make, rates in ((spread_pay, pay_rates), (bare, bare_rates), (hot_pay, hot_rates)):
+            for make, rates, cpu in ((spread_pay, pay_rates, pay_cpu), (bare, bare_rates, bare_cpu),
+                                     (hot_pay, hot_rates, hot_cpu)):
+                before = server.cpu_seconds()
                 load = peak(server.base, make, clients=CLIENTS, seconds=SECONDS)
+                served = len(load.latencies_ms) + CLIENTS  # and one untimed request per client to connect
+                cpu.append((server.cpu_seconds() - before) * 1000 / served)
                 rates.append(load.per_s)
                 errors += load.failed
         half = statistics.median(pay_rates) / 2
@@ -118,9 +126,13 @@ def test_payments_over_http(settings, backend):
                          "p99_target_ms": P99_TARGET_MS,
                          "meets_p99_target": latency.percentile(99) <= P99_TARGET_MS},
         "bare_at_half_peak": {"p50_ms": round(bare_latency.percentile(50), 1),
-                              "p99_ms": round(bare_latency.percentile(99), 1)}})
+                              "p99_ms": round(bare_latency.percentile(99), 1)},
+        "server_cpu_ms_per_request": {"payment": spread(pay_cpu, 2), "bare": spread(bare_cpu, 2),
+                                      "bare_over_payment": round(statistics.median(bare_cpu)
+                                                                 / statistics.median(pay_cpu), 3)}})
     hot = summarise(f"hot_merchant_{backend}", hot_rates, pay_rates, target=0.8, extra=common | {
-        "baseline": f"the same payments spread over {MERCHANTS} merchants", "merchants": 1})
+        "baseline": f"the same payments spread over {MERCHANTS} merchants", "merchants": 1,
+        "server_cpu_ms_per_request": {"one_merchant": spread(hot_cpu, 2), "spread": spread(pay_cpu, 2)}})
     # Not timing assertions: both sides measured something, and every request was answered as it should be.
     assert errors == 0
     for result in (pay, hot):
