@@ -31,7 +31,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                                                   if v is not None})
     # uvicorn workers build their own app from the environment: hand the overrides down that way.
     os.environ.update({"ANXIN_HOST": settings.host, "ANXIN_PORT": str(settings.port),
-                       "ANXIN_WORKERS": str(settings.workers), "ANXIN_DATA_DIR": str(settings.data_dir)})
+                       "ANXIN_WORKERS": str(settings.worker_count), "ANXIN_DATA_DIR": str(settings.data_dir)})
     if settings.database_url:
         os.environ["ANXIN_DATABASE_URL"] = settings.database_url
     admin.db_upgrade(settings)

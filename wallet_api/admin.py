@@ -38,7 +38,7 @@ def serve(settings: Settings) -> None:
     load_or_create_signer(settings.signing_key_file)
 
     # Production settings: no auto-reload, access log off (it costs throughput), proxy headers trusted.
-    uvicorn.run("wallet_api.asgi:app", host=settings.host, port=settings.port, workers=settings.workers,
+    uvicorn.run("wallet_api.asgi:app", host=settings.host, port=settings.port, workers=settings.worker_count,
                 log_level="info", access_log=False, proxy_headers=True)
 
 

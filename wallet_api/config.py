@@ -56,10 +56,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    # Server processes for `anxin serve`: one per usable core (a payment is Python work, and one process runs
-    # Python on one core at a time). Safe on both databases: every limit, lock and periodic task is in the
-    # database (docs/architecture.md, "Several workers").
-    workers: int = Field(default_factory=usable_cores)
+    # Server processes for `anxin serve`; 0 means the default, `worker_count`. Any number is safe on both
+    # databases: every limit, lock and periodic task is in the database (docs/architecture.md, "Several workers").
+    workers: int = 0
 
     access_token_minutes: int = 15
     refresh_token_days: int = 30
@@ -112,6 +111,15 @@ class Settings(BaseSettings):
             if self.database_url.startswith(plain):
                 return "postgresql+psycopg://" + self.database_url[len(plain):]
         return self.database_url
+
+    @property
+    def worker_count(self) -> int:
+        """ANXIN_WORKERS, else one per usable core on PostgreSQL (a payment is Python work, and one process runs
+        Python on one core at a time) and one on SQLite (one writer at a time: more processes only queue for its
+        write lock, through the busy handler's sleeps; measured in BENCHMARKS.md)."""
+        if self.workers > 0:
+            return self.workers
+        return 1 if self.sqlalchemy_url.startswith("sqlite") else usable_cores()
 
     @property
     def signing_key_file(self) -> Path:

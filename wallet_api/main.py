@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None, *, bank: BankGateway | None = N
                   description="Amounts are integers in fen. Errors are RFC 9457 problem details.",
                   responses={"default": PROBLEM_RESPONSE})
     # PostgreSQL connections: about 40 per server in all (pool plus overflow), shared out between its workers.
-    engine = make_engine(settings.sqlalchemy_url, pool_size=max(5, 20 // max(1, settings.workers)))
+    engine = make_engine(settings.sqlalchemy_url, pool_size=max(5, 20 // settings.worker_count))
     app.state.settings = settings
     app.state.engine = engine
     app.state.db = make_session_factory(engine)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from tests.helpers import PASSWORD, PIN
 from tests.live_server import AnxinServe
+from wallet_api.config import Settings, usable_cores
 from wallet_api.db import make_engine, make_session_factory
 from wallet_api.guardian.models import PendingPayment
 from wallet_api.ledger import Account
@@ -143,3 +144,9 @@ def test_workers_starting_together_on_a_fresh_data_dir_share_one_journal_key(tmp
     assert all(p.exitcode == 0 for p in processes)
     assert len(keys) == 1 and keys == {load_or_create_signer(path).public_key_hex}
     assert [f.name for f in tmp_path.iterdir()] == [path.name]  # no temporary file left behind
+
+
+def test_the_default_worker_count_is_one_per_core_on_postgresql_and_one_on_sqlite(tmp_path):
+    assert Settings(data_dir=tmp_path, database_url="").worker_count == 1  # one writer at a time anyway
+    assert Settings(data_dir=tmp_path, database_url="postgresql://db/x").worker_count == usable_cores() >= 1
+    assert Settings(data_dir=tmp_path, database_url="", workers=3).worker_count == 3  # ANXIN_WORKERS decides
