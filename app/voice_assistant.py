@@ -8,7 +8,9 @@ blocks (model loading, recognition, the network): the UI calls them through `She
 Money rules, on top of the dialogue's (a payment is read back and needs an exact, confident "yes"):
 the "yes" pays with the confirmation's id as the idempotency key, so it moves money once; a
 payment above the voice limit, or one the server wants the PIN for, goes to the payment screen
-with everything filled in, where the person checks it and enters the PIN. The voice limit is a client
+with everything filled in, where the person checks it and enters the PIN. Like Pay's summary, the
+read-back proposes the person's best city coupon for the payment ("… with your coupon X, you pay Y")
+and the "yes" pays with exactly that coupon, under the same single key. The voice limit is a client
 setting, `ANXIN_VOICE_LIMIT_FEN` (default 20000 fen = 200 CNY; docs/voice.md).
 """
 
@@ -28,13 +30,15 @@ from app.voice_io import AudioInput, audio_input
 from voice.amounts import say_amount
 from voice.audio import MicrophoneUnavailable
 from voice.dialogue import (DEFAULT_VOICE_LIMIT_FEN, CallFamily, CardBalance, CheckBalance, ClaimCoupons,
-                            ConfirmedPayment, Dialogue, PaymentNeedsPin, ReadMessages, Reply, ShowPaymentCode, State)
+                            ConfirmedPayment, Dialogue, Offer, PaymentNeedsPin, ReadMessages, Reply, ShowPaymentCode,
+                            State)
 from voice.engine import VoiceEngine
 from voice.grammar import DynamicSlots, VocabularyReport, build_grammar
 from voice.intents import Heard, Rejection, SlotValue
 from voice.locales import load_locale
 from voice.models import SpeechModelMissing
 from wallet_api.schemas import NotificationCategory
+from wallet_api.schemas.coupons import CouponProposal
 from wallet_api.schemas.family import LinkStatus
 
 __all__ = ["MicrophoneUnavailable", "OpenPayment", "OpenScreen", "SpeechModelMissing", "VoiceAssistant", "VoiceTurn"]
@@ -74,7 +78,7 @@ class VoiceTurn:
     say: list[str] = field(default_factory=list)  # to show and to speak, in order
     go: OpenPayment | OpenScreen | None = None
     state: State = State.IDLE                  # the dialogue's state afterwards (CONFIRM: waiting for yes/no)
-    paid_fen: int | None = None                # money moved in this turn (at most one payment)
+    paid_fen: int | None = None                # the payment made in this turn (at most one), before any coupon
 
 
 _SCRIPT = {"en": re.compile(r"[A-Za-z][A-Za-z' -]*[A-Za-z]"), "zh-CN": re.compile(r"[\u4e00-\u9fff]+"),
@@ -111,6 +115,7 @@ class VoiceAssistant:
         self._merchants: dict[int, MerchantChoice] = {}
         self._slots = DynamicSlots()
         self._spoken_security: set[int] = set()
+        self._proposals: dict[int, CouponProposal] = {}   # coupons read back, by id: a "yes" applies that one
         self._lock = threading.Lock()   # one turn at a time per person
 
     # ---- language, grammar, model ----------------------------------------------------------------
@@ -134,7 +139,8 @@ class VoiceAssistant:
             self._engine = None
             self._slots = self._current_slots()
             grammar = build_grammar(self.locale, self._slots)
-            self._dialogue = Dialogue(grammar.locale, grammar, voice_limit_fen=self.voice_limit_fen)
+            self._dialogue = Dialogue(grammar.locale, grammar, voice_limit_fen=self.voice_limit_fen,
+                                      offer=self._best_coupon)
 
     def _current_slots(self) -> DynamicSlots:
         """The person's recent shops and the relatives who help them, by the names they would say."""
@@ -232,8 +238,8 @@ class VoiceAssistant:
         match reply.command:
             case CheckBalance():
                 say.append(self._reply("balance_is", amount=say_amount(self.session.refresh_balance(), self.locale)))
-            case ConfirmedPayment(merchant=merchant, amount_fen=amount, confirmation_id=key):
-                go, paid = self._pay(self._merchants[merchant.value], amount, key, say)
+            case ConfirmedPayment(merchant=merchant, amount_fen=amount, confirmation_id=key, offer=offer):
+                go, paid = self._pay(self._merchants[merchant.value], amount, key, say, offer)
             case PaymentNeedsPin(merchant=merchant, amount_fen=amount):
                 go = OpenPayment(self._merchants[merchant.value], amount)
             case ShowPaymentCode():
@@ -249,9 +255,19 @@ class VoiceAssistant:
                 go = OpenScreen("family")
         return VoiceTurn(heard.text, say, go, dialogue.state, paid)
 
+    def _best_coupon(self, merchant: SlotValue, amount_fen: int) -> Offer | None:
+        """The dialogue asks before reading a payment back: the best coupon, as Pay's summary proposes it."""
+        proposal = self.session.coupons.best_for(merchant.value, amount_fen)
+        if proposal is None or proposal.coupon is None or not proposal.subsidy_fen:
+            return None
+        self._proposals = {proposal.coupon.id: proposal}      # only the one being read back can be applied
+        return Offer(proposal.coupon.id, proposal.coupon.campaign_name, proposal.you_pay_fen)
+
     def _pay(self, merchant: MerchantChoice, amount_fen: int, confirmation_id: str,
-             say: list[str]) -> tuple[OpenPayment | None, int | None]:
+             say: list[str], offer: Offer | None = None) -> tuple[OpenPayment | None, int | None]:
         draft = PaymentDraft(merchant, amount_fen, self.session.state.balance_fen, confirmation_id)
+        if offer is not None:       # the coupon read back and said yes to; one key, so it is used once
+            draft.coupon = self._proposals.get(offer.ref)
         try:
             receipt = self.session.pay(draft)
         except PinRequired:
@@ -261,8 +277,13 @@ class VoiceAssistant:
             t = Translator(self.locale)
             say.append(self._reply("payment_failed", reason=explain(exc, t).sentence(t)))
             return None, None
-        say.append(self._reply("paid", merchant=spoken_name(merchant, self.locale),
-                               amount=say_amount(receipt.amount_fen, self.locale)))
+        words = dict(merchant=spoken_name(merchant, self.locale), amount=say_amount(receipt.amount_fen, self.locale))
+        if receipt.subsidy_fen and draft.coupon is not None:
+            say.append(self._reply("paid_offer", coupon=draft.coupon.coupon.campaign_name,
+                                   subsidy=say_amount(receipt.subsidy_fen, self.locale),
+                                   you_pay=say_amount(receipt.amount_fen - receipt.subsidy_fen, self.locale), **words))
+        else:
+            say.append(self._reply("paid", **words))
         self.refresh_slots()
         return None, receipt.amount_fen
 

@@ -9,12 +9,15 @@ the complete payment was read back. So:
 - "no" or "cancel" stops at any point, and so do three unclear answers in a row;
 - a command heard with low confidence, or anything unexpected, is asked again;
 - a payment above the voice limit (default 200 CNY) never gets a spoken yes: it goes to the
-  screen (`PaymentNeedsPin`), where the person checks it and enters the PIN.
+  screen (`PaymentNeedsPin`), where the person checks it and enters the PIN;
+- a discount the client offers for the payment (`offer`: its best city coupon) is part of the
+  read-back ("… with your coupon X you pay Y"), and the yes confirms exactly that offer.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -60,6 +63,14 @@ class CallFamily:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """A discount the client proposes for a payment (a city coupon), to be read back with it."""
+    ref: object            # the client's own handle on it (e.g. the coupon's id); the dialogue never reads it
+    name: str              # how it is said ("Weihai Spring Coupons")
+    you_pay_fen: int       # what the person pays with it
+
+
+@dataclass(frozen=True)
 class ConfirmedPayment:
     """Pay now: the person heard this exact payment read back and said yes to it.
 
@@ -69,6 +80,7 @@ class ConfirmedPayment:
     merchant: SlotValue
     amount_fen: int
     confirmation_id: str
+    offer: Offer | None = None     # read back with the payment: the client applies exactly this
 
 
 @dataclass(frozen=True)
@@ -122,16 +134,19 @@ class Reply:
 class _Draft:
     merchant: SlotValue | None = None
     amount_fen: int | None = None
+    offer: Offer | None = None
 
 
 class Dialogue:
     """One person's conversation with the assistant. Not thread-safe: feed it one utterance at a time."""
 
     def __init__(self, locale: VoiceLocale, grammar: CommandGrammar | None = None, *,
-                 voice_limit_fen: int = DEFAULT_VOICE_LIMIT_FEN, confirm_confidence: float = 0.7):
+                 voice_limit_fen: int = DEFAULT_VOICE_LIMIT_FEN, confirm_confidence: float = 0.7,
+                 offer: Callable[[SlotValue, int], Offer | None] | None = None):
         self.locale = locale
         self.grammar = grammar
         self.voice_limit_fen = voice_limit_fen
+        self.offer = offer      # asked once per read-back: the client's discount for this payment, or None
         self.confirm_confidence = confirm_confidence
         self.state = State.IDLE
         self._draft = _Draft()
@@ -210,7 +225,7 @@ class Dialogue:
         if not clear_yes:
             return self._ask_again()
         assert draft.merchant is not None and draft.amount_fen is not None
-        command = ConfirmedPayment(draft.merchant, draft.amount_fen, uuid.uuid4().hex)
+        command = ConfirmedPayment(draft.merchant, draft.amount_fen, uuid.uuid4().hex, draft.offer)
         self._reset()
         return Reply(self._text("paying", **self._fields(draft)), command)
 
@@ -228,7 +243,9 @@ class Dialogue:
                                     limit=say_amount(self.voice_limit_fen, self.locale.code)),
                          PaymentNeedsPin(draft.merchant, draft.amount_fen))
         self.state = State.CONFIRM
-        return Reply(self._text("confirm_payment", **self._fields(draft)))
+        offer = self.offer(draft.merchant, draft.amount_fen) if self.offer is not None else None
+        self._draft = draft = replace(draft, offer=offer)
+        return Reply(self._confirm_text("confirm_payment", draft))
 
     def _unclear_input(self, heard: Heard) -> Reply:
         if heard.nothing:
@@ -251,7 +268,7 @@ class Dialogue:
             return self._text("ask_merchant_again" if again else "ask_merchant")
         if self.state == State.ASK_AMOUNT:
             return self._text("ask_amount_again" if again else "ask_amount", merchant=draft.merchant.spoken)
-        return self._text("say_yes_or_no" if again else "confirm_payment", **self._fields(draft))
+        return self._confirm_text("say_yes_or_no" if again else "confirm_payment", draft)
 
     def _stop(self) -> Reply:
         active = self.state != State.IDLE
@@ -263,6 +280,13 @@ class Dialogue:
 
     def _fields(self, draft: _Draft) -> dict[str, str]:
         return {"merchant": draft.merchant.spoken, "amount": say_amount(draft.amount_fen, self.locale.code)}
+
+    def _confirm_text(self, key: str, draft: _Draft) -> str:
+        """The read-back (or its reminder), with the offered coupon and what the person pays with it."""
+        if draft.offer is None:
+            return self._text(key, **self._fields(draft))
+        return self._text(key + "_offer", coupon=draft.offer.name,
+                          you_pay=say_amount(draft.offer.you_pay_fen, self.locale.code), **self._fields(draft))
 
     def _text(self, key: str, **fields: object) -> str:
         return self.locale.reply(key, **fields)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 from app.device import RecentMerchant
 from app.voice_assistant import ENV_VOICE_LIMIT, OpenPayment, OpenScreen, VoiceAssistant, voice_limit_setting
 from app.voice_io import SpeechOutput, WavFilesInput, audio_input, speech_rate_factor
-from tests.e2e.world import PASSWORD
+from tests.e2e.world import PASSWORD, _login
 from tests.ui.test_screens import balance_of, sign_in, signed_in_home
 from tests.ui.ui_support import FakePage, InlineRunner, find, has, label_or_text, tap, walk
 from tests.voice.audio_fixtures import korean_model_path, speak_to_wav
@@ -27,6 +29,7 @@ from voice.amounts import say_amount
 from voice.audio import read_wav
 from voice.dialogue import State
 from voice.speech import CARE_MODE_RATE
+from wallet_api.coupons.models import CouponRedemption
 from wallet_api.db import transaction
 from wallet_api.ledger.verify import verify_ledger
 from wallet_api.payments.models import Payment
@@ -231,6 +234,52 @@ def test_the_voice_limit_is_a_client_setting_and_a_lower_one_sends_a_smaller_pay
     assert isinstance(turn.go, OpenPayment) and turn.go.amount_fen == 4000 and turn.paid_fen is None
     assert "more than thirty yuan" in turn.say[0] and lower.state == State.IDLE
     assert lower.hear_text("yes").paid_fen is None and balance_of(client, "nainai") == before
+
+
+def _city_coupon_for(client, claimer: str, value_fen: int) -> int:
+    """The city (made by `domains`) issues a no-threshold dining coupon; `claimer` claims one. Its campaign id."""
+    city = _login(client, "city")
+    past = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    campaign = client.post("/v1/coupons/campaigns", headers=city, json={
+        "name": "Lunch Coupons", "categories": ["dining"], "region": "weihai", "shape": "no_threshold",
+        "value_fen": value_fen, "total_quantity": 5, "subsidy_budget_fen": 5 * value_fen,
+        "batches": [{"release_at": past, "quantity": 5}]})
+    campaign.raise_for_status()
+    client.post(f"/v1/coupons/campaigns/{campaign.json()['id']}/funding", json={"amount_fen": 5 * value_fen},
+                headers={**city, "Idempotency-Key": uuid.uuid4().hex}).raise_for_status()
+    client.post(f"/v1/coupons/campaigns/{campaign.json()['id']}/claims",
+                headers={**_login(client, claimer), "Idempotency-Key": uuid.uuid4().hex}).raise_for_status()
+    return campaign.json()["id"]
+
+
+def test_a_voice_payment_reads_back_the_best_coupon_and_a_yes_uses_it_once(world, domains, make_session, client, db):
+    campaign_id = _city_coupon_for(client, "nainai", 500)           # CN¥5.00 off any meal
+    assistant = signed_in_assistant(make_session, "nainai", "en")
+    lotus = world.shops["lotus"]
+    assistant.session.device.remember_merchant("nainai", RecentMerchant(lotus.id, lotus.name, lotus.local_name))
+    proposal = assistant.session.coupons.best_for(lotus.id, 4000)  # what Pay's summary would propose
+    assert proposal.coupon.campaign_id == campaign_id and proposal.you_pay_fen == 3500
+    before = balance_of(client, "nainai")
+
+    readback = assistant.hear_text("pay lotus noodles forty yuan")
+    assert readback.say == ["Pay forty yuan to Lotus Noodles? With your coupon Lunch Coupons, you pay thirty five "
+                            "yuan. Say yes to pay, or no to stop."]
+    assert assistant.hear_text("repeat").say == readback.say   # said again as it was
+    paid = assistant.hear_text("yes")
+    assert paid.paid_fen == 4000 and paid.say[-1] == ("Paid forty yuan to Lotus Noodles: your coupon Lunch Coupons "
+                                                      "paid five yuan, you paid thirty five yuan.")
+    assert assistant.hear_text("yes").paid_fen is None             # a second yes confirms nothing
+    assert balance_of(client, "nainai") == before - 3500
+    with db() as s:                                                # one redemption, of one payment, amounts as said
+        used = s.scalars(select(CouponRedemption).where(CouponRedemption.coupon_id == proposal.coupon.id)).all()
+        assert [(r.amount_fen, r.subsidy_fen) for r in used] == [(4000, 500)]
+    assert payments_of(db, 4000, lotus.id) == 1
+    receipt = assistant.session.receipt(used[0].payment_id)
+    assert (receipt.amount_fen, receipt.subsidy_fen, receipt.coupon_id) == (4000, 500, proposal.coupon.id)
+    assert [c.id for c in assistant.session.client.my_coupons(status="redeemed")] == [proposal.coupon.id]
+    assert assistant.session.coupons.best_for(lotus.id, 4000) is None  # used: nothing more to propose
+    again = assistant.hear_text("pay lotus noodles forty yuan")
+    assert again.say == ["Pay forty yuan to Lotus Noodles? Say yes to pay, or no to stop."]
 
 
 def test_chinese_balance_payment_messages_and_small_talk(world, make_session, client, db, tmp_path):

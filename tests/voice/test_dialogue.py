@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.voice.test_grammar import SLOTS
-from voice.dialogue import (CallFamily, CheckBalance, ConfirmedPayment, Dialogue, PaymentNeedsPin, ShowPaymentCode,
-                            State)
+from voice.dialogue import (CallFamily, CheckBalance, ConfirmedPayment, Dialogue, Offer, PaymentNeedsPin,
+                            ShowPaymentCode, State)
 from voice.grammar import build_grammar
 from voice.intents import Heard, Intent, IntentName, Rejection, SlotValue
 from voice.locales import load_locale
@@ -37,6 +37,34 @@ def test_a_complete_command_is_read_back_and_paid_only_after_yes():
     assert (second.command.merchant, second.command.amount_fen) == (LOTUS, 1250)
     assert second.say == "Paying twelve yuan fifty to lotus noodles." and second.state == State.IDLE
     assert d.hear_text("yes").command is None  # the confirmation is used up: nothing moves twice
+
+
+def test_an_offered_coupon_is_read_back_and_the_yes_carries_exactly_that_offer():
+    asked: list[tuple[SlotValue, int]] = []
+
+    def offer(merchant: SlotValue, amount_fen: int) -> Offer:
+        asked.append((merchant, amount_fen))
+        return Offer(ref=7, name="Lunch Coupons", you_pay_fen=amount_fen - 500)
+
+    d = dialogue(offer=offer)
+    first = d.hear_text("pay lotus noodles forty yuan")
+    assert first.state == State.CONFIRM and asked == [(LOTUS, 4000)]
+    assert first.say == ("Pay forty yuan to lotus noodles? With your coupon Lunch Coupons, you pay thirty five yuan. "
+                         "Say yes to pay, or no to stop.")
+    assert d.hear_text("repeat").say == first.say
+    assert d.hear_text("maybe").say == ("Please say yes to pay forty yuan to lotus noodles; with your coupon Lunch "
+                                        "Coupons you pay thirty five yuan. Or say no to stop.")
+    yes = d.hear_text("yes")
+    assert yes.command.offer == Offer(7, "Lunch Coupons", 3500) and yes.command.amount_fen == 4000
+    assert d.hear_text("yes").command is None and len(asked) == 1
+
+
+@pytest.mark.parametrize("code", ["en", "zh-CN", "ko"])
+def test_every_locale_says_the_offer_with_the_same_fields(code):
+    locale = load_locale(code)
+    for key in ("confirm_payment", "say_yes_or_no"):
+        assert locale.reply_fields(key + "_offer") == locale.reply_fields(key) | {"coupon", "you_pay"}
+    assert locale.reply_fields("paid_offer") == locale.reply_fields("paid") | {"coupon", "subsidy", "you_pay"}
 
 
 def test_it_asks_for_what_is_missing():
