@@ -17,6 +17,7 @@ per request is reported too: steadier than rates on a shared machine.
 
 from __future__ import annotations
 
+import collections
 import os
 import random
 import statistics
@@ -99,6 +100,7 @@ def test_payments_over_http(settings, backend):
         spread_pay = payments(headers, merchant_ids, 1)
         hot_pay = payments(headers, merchant_ids[:1], 2)
         pay_rates, bare_rates, hot_rates, errors = [], [], [], 0
+        unexpected = collections.Counter()  # status -> count of answers that were not 201 (0: connection broke)
         # The server's CPU per request: steadier than rates on a shared machine (a queue for a core costs none).
         pay_cpu, bare_cpu, hot_cpu = [], [], []
         for _ in range(REPEATS):  # alternate, so drift in the machine's load hits every figure alike
@@ -110,15 +112,19 @@ def test_payments_over_http(settings, backend):
                 cpu.append((server.cpu_seconds() - before) * 1000 / served)
                 rates.append(load.per_s)
                 errors += load.failed
+                unexpected.update({s: n for s, n in load.statuses.items() if s != 201})
         half = statistics.median(pay_rates) / 2
         latency = at_rate(server.base, spread_pay, rate=half, seconds=SECONDS * 1.5, clients=CLIENTS)
         bare_latency = at_rate(server.base, bare, rate=statistics.median(bare_rates) / 2, seconds=SECONDS * 1.5,
                                clients=CLIENTS)
-        errors += latency.failed
+        errors += latency.failed + bare_latency.failed
+        for load in (latency, bare_latency):
+            unexpected.update({s: n for s, n in load.statuses.items() if s != 201})
     finally:
         server.stop()
     common = {"backend": backend, "clients": CLIENTS, "seconds_per_run": SECONDS,
-              "workers": workers, "errors": errors}
+              "workers": workers, "errors": errors,
+              "unexpected_statuses": {str(s): n for s, n in sorted(unexpected.items())}}
     pay = summarise(f"http_payments_{backend}", pay_rates, bare_rates, target=0.5, extra=common | {
         "baseline": "POST /v1/bench/bare-insert (same stack, one insert)",
         "at_half_peak": {"rate_per_s": round(half, 1), "requests": len(latency.latencies_ms),

@@ -47,7 +47,9 @@ class Load:
 
 
 def _client(base: str, connections: int) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # An idle connection is dropped by the client before the server's keep-alive timeout (uvicorn: 5 s) can
+    # close it under a request on its way: with both at 5 s, one run in a few lost a request to that race.
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2)
     return httpx.AsyncClient(base_url=base, limits=limits, timeout=60)
 
 
