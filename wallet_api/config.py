@@ -72,9 +72,10 @@ class Settings(BaseSettings):
     # Payments at or below this need no PIN (fen). 50 CNY, like the small-amount rules of the big wallets.
     pin_free_limit_fen: int = 5000
 
-    # A signed checkpoint is cut after this many un-checkpointed transfers (also on demand).
     # A background task signs a checkpoint this often (seconds); 0 turns it off (tests, one-shot tools).
-    checkpoint_interval_seconds: float = 60.0
+    # Often, so each cut is small: a cut marks every transfer it covers, and on SQLite it holds the write
+    # lock meanwhile; once a minute, a busy minute's cut stalled payments for 100+ ms (BENCHMARKS.md).
+    checkpoint_interval_seconds: float = 5.0
 
     # Family cards (docs/family-card-and-guardian.md): the range a giver may set as the monthly cap (fen).
     family_card_min_cap_fen: int = 1
