@@ -8,15 +8,12 @@ import uuid
 import pytest
 
 from app.actions import WalletSession
-from app.anxin_client import AnxinClient
-from app.device import DeviceMemory
 from app.errors import Conflict, PaymentWaiting, ValidationError
 from app.i18n import Translator
-from app.journal_trust import PinnedJournalKeys
 from app.problems import explain
-from app.session import MemoryTokenStore
-from app.state import AppState, MerchantChoice
-from wallet_api.schemas import BankCardIn, FundingIn, MerchantIn, P2PPaymentIn
+from app.state import MerchantChoice
+from tests.app.sessions import registered_session
+from wallet_api.schemas import MerchantIn, P2PPaymentIn
 
 PASSWORD = "a long enough password"
 PIN = "112233"
@@ -25,16 +22,7 @@ PIN = "112233"
 @pytest.fixture
 def person(client, tmp_path):
     def make(username: str, top_up: int = 0) -> WalletSession:
-        wallet = AnxinClient("http://testserver", http=client, tokens=MemoryTokenStore(), retries=0)
-        session = WalletSession(wallet, AppState("http://testserver"), DeviceMemory(tmp_path / username / "d.json"),
-                                PinnedJournalKeys(tmp_path / username / "k.json"))
-        session.register(username, PASSWORD, username.title())
-        session.set_pin(PASSWORD, PIN)
-        if top_up:
-            card = wallet.add_bank_card(BankCardIn(card_number="6222020000000090001", holder_name=username))
-            wallet.top_up(FundingIn(bank_card_id=card.id, amount_fen=top_up))
-        session.refresh_balance()
-        return session
+        return registered_session(client, tmp_path, username, pin=PIN, top_up=top_up)
     return make
 
 

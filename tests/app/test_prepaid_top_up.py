@@ -11,16 +11,12 @@ import httpx
 import pytest
 
 from app.actions import WalletSession
-from app.anxin_client import AnxinClient
 from app.cards import TopUpDraft
-from app.device import DeviceMemory
 from app.errors import BankError, Conflict, ConnectionLost, PinRequired
 from app.i18n import Translator
-from app.journal_trust import PinnedJournalKeys
 from app.problems import explain
-from app.session import MemoryTokenStore
-from app.state import AppState
-from wallet_api.schemas import BankCardIn, FundingIn, MerchantIn
+from tests.app.sessions import registered_session
+from wallet_api.schemas import BankCardIn, MerchantIn
 from wallet_api.schemas.prepaid import BuyCardIn
 
 PASSWORD = "a long enough password"
@@ -46,16 +42,7 @@ class AnswerLost(httpx.BaseTransport):
 
 
 def _session(http: httpx.Client, tmp_path, username: str, top_up: int = 0) -> WalletSession:
-    wallet = AnxinClient(SERVER, http=http, tokens=MemoryTokenStore(), retries=0)
-    session = WalletSession(wallet, AppState(SERVER), DeviceMemory(tmp_path / username / "d.json"),
-                            PinnedJournalKeys(tmp_path / username / "k.json"))
-    session.register(username, PASSWORD, username.title())
-    session.set_pin(PASSWORD, PIN)
-    if top_up:
-        card = wallet.add_bank_card(BankCardIn(card_number="6222020000000090001", holder_name=username))
-        wallet.top_up(FundingIn(bank_card_id=card.id, amount_fen=top_up))
-    session.refresh_balance()
-    return session
+    return registered_session(http, tmp_path, username, pin=PIN, top_up=top_up)
 
 
 @pytest.fixture
