@@ -249,6 +249,16 @@ class Kit:
         return ft.Semantics(identifier=identifier, live_region=True, label=message, exclude_semantics=True,
                             content=box)
 
+    def confirmation(self, question: str, identifier: str, yes: tuple[str, Handler, str],
+                     no: tuple[str, Handler, str], *, yes_icon: ft.IconData | None = None,
+                     busy: bool = False) -> list[ft.Control]:
+        """A question that states the consequences (a warning, read out), then Yes and No: each is
+        (label, handler, identifier). Yes is disabled while `busy`, so a second tap starts nothing."""
+        (yes_label, on_yes, yes_id), (no_label, on_no, no_id) = yes, no
+        return [self.notice(question, identifier, icon=ft.Icons.WARNING_AMBER),
+                self.button(yes_label, on_yes, yes_id, icon=yes_icon, disabled=busy),
+                self.button(no_label, on_no, no_id, primary=False)]
+
     def busy(self, message: str) -> ft.Control:
         return ft.Semantics(identifier="busy", live_region=True, label=message, content=ft.Row(
             [ft.ProgressRing(width=self.s.icon, height=self.s.icon, color=self.p.primary),

@@ -227,10 +227,10 @@ class CampusCardScreen(Screen):
 
     def _lost_check(self) -> list[ft.Control]:
         kit, t = self.kit, self.t
-        return [kit.notice(self.lost_question(), "campus-lost-question", icon=ft.Icons.WARNING_AMBER),
-                kit.button(t("code.lost_yes"), self.remove_lost, "campus-lost-yes", icon=ft.Icons.PHONELINK_ERASE,
-                           disabled=self.ui.busy),
-                kit.button(t("code.lost_no"), self.to_overview, "campus-lost-no", primary=False)]
+        return kit.confirmation(self.lost_question(), "campus-lost-question",
+                                (t("code.lost_yes"), self.remove_lost, "campus-lost-yes"),
+                                (t("code.lost_no"), self.to_overview, "campus-lost-no"),
+                                yes_icon=ft.Icons.PHONELINK_ERASE, busy=self.ui.busy)
 
     def remove_lost(self, _event=None) -> None:
         if self.ui.busy:

@@ -162,9 +162,9 @@ class FamilyScreen(Screen):
 
     def _confirm_end(self) -> list[ft.Control]:
         kit, t = self.kit, self.t
-        return [kit.notice(self._end_question(), "family-end-question", icon=ft.Icons.WARNING_AMBER),
-                kit.button(t("family.end_yes"), self.end, "family-end-yes", icon=ft.Icons.BLOCK),
-                kit.button(t("family.end_no"), self.keep, "family-end-no", primary=False)]
+        return kit.confirmation(self._end_question(), "family-end-question",
+                                (t("family.end_yes"), self.end, "family-end-yes"),
+                                (t("family.end_no"), self.keep, "family-end-no"), yes_icon=ft.Icons.BLOCK)
 
     def keep(self, _event=None) -> None:
         self.ending = None

@@ -116,10 +116,10 @@ class FamilyCardScreen(Screen):
 
     def _close_check(self) -> list[ft.Control]:
         kit, t = self.kit, self.t
-        return [kit.notice(self.close_question(), "family-card-close-question", icon=ft.Icons.WARNING_AMBER),
-                kit.button(t("family.card_close_yes"), self.close, "family-card-close-yes", icon=ft.Icons.BLOCK,
-                           disabled=self.ui.busy),
-                kit.button(t("family.card_close_no"), self.to_overview, "family-card-close-no", primary=False)]
+        return kit.confirmation(self.close_question(), "family-card-close-question",
+                                (t("family.card_close_yes"), self.close, "family-card-close-yes"),
+                                (t("family.card_close_no"), self.to_overview, "family-card-close-no"),
+                                yes_icon=ft.Icons.BLOCK, busy=self.ui.busy)
 
     def close(self, _event=None) -> None:
         if self.ui.busy:

@@ -145,12 +145,11 @@ class DefaultScreen(Screen):
         if not self.confirming:
             return controls + [kit.button(t("regulator.declare_default"), self.ask, "regulator-default",
                                           icon=ft.Icons.GAVEL, primary=False)]
-        return controls + [
-            kit.notice(self.consequences_words(), "regulator-default-consequences", icon=ft.Icons.WARNING_AMBER),
-            kit.button(t("regulator.default_confirm", name=m.name), self.declare, "regulator-default-confirm",
-                       icon=ft.Icons.GAVEL, disabled=self.ui.busy),
-            kit.button(t("regulator.default_cancel"), self.cancel, "regulator-default-cancel", primary=False),
-        ]
+        return controls + kit.confirmation(
+            self.consequences_words(), "regulator-default-consequences",
+            (t("regulator.default_confirm", name=m.name), self.declare, "regulator-default-confirm"),
+            (t("regulator.default_cancel"), self.cancel, "regulator-default-cancel"),
+            yes_icon=ft.Icons.GAVEL, busy=self.ui.busy)
 
     def ask(self, _event=None) -> None:
         self.confirming = True

@@ -58,11 +58,9 @@ class SettingsScreen(Screen):
                        primary=False),
         ]
         if self.confirm_forget:
-            controls += [kit.notice(t("settings.forget_confirm_text"), "settings-forget-warning",
-                                    icon=ft.Icons.WARNING_AMBER),
-                         kit.button(t("settings.forget_yes"), self.forget, "settings-forget-yes"),
-                         kit.button(t("settings.forget_no"), self.cancel_forget, "settings-forget-no",
-                                    primary=False)]
+            controls += kit.confirmation(t("settings.forget_confirm_text"), "settings-forget-warning",
+                                         (t("settings.forget_yes"), self.forget, "settings-forget-yes"),
+                                         (t("settings.forget_no"), self.cancel_forget, "settings-forget-no"))
         else:
             controls.append(kit.button(t("settings.forget"), self.ask_forget, "settings-forget",
                                        icon=ft.Icons.PHONELINK_ERASE, primary=False))
